@@ -1,0 +1,43 @@
+# Gig Life: every target sets up what it needs, so a fresh clone needs only Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run play test lint validate balance bench-engine clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## run: play a solo life in the terminal (the server replaces this in a later issue)
+run: $(STAMP)
+	$(BIN)/python -m game_server play
+
+play: run
+
+## test: every test, with warnings as errors
+test: $(STAMP)
+	$(BIN)/python -m game_server validate scenarios
+	$(BIN)/python -m pytest
+
+## lint: ruff and mypy strict
+lint: $(STAMP)
+	$(BIN)/ruff check game_server tests
+	$(BIN)/ruff format --check game_server tests
+	$(BIN)/mypy game_server
+
+validate: $(STAMP)
+	$(BIN)/python -m game_server validate scenarios
+
+balance: $(STAMP)
+	$(BIN)/python -m game_server balance --scenario $(or $(SCENARIO),hangzhou-rider) --lives $(or $(LIVES),2000) --seed $(or $(SEED),1)
+
+## bench-engine: simulated lives per second on one core
+bench-engine: $(STAMP)
+	$(BIN)/python -m game_server.bench_engine
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

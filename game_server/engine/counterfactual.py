@@ -1,0 +1,89 @@
+"""The same life replayed with other cover: what the player's choices changed.
+
+Because every draw depends only on the seed, the round and the event slot (common random
+numbers), the same illnesses, accidents and shocks come at the same times; only the cover differs
+(and what follows from it, such as health after an untreated illness).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from game_server.content.schema import Scenario
+from game_server.engine.decisions import Decisions, MedicalChoice, PensionChoice
+from game_server.engine.errors import RuleViolation
+from game_server.engine.life import Decide, apply, new_life
+from game_server.engine.scoring import LifeSummary, summarize
+from game_server.engine.state import LifeState, Phase
+
+FULL_COVER_BASE_PCT = 60
+"""Most flexible workers who join choose the floor base; 'fully insured' uses it too."""
+
+
+@dataclass(frozen=True, slots=True)
+class Counterfactual:
+    actual: LifeSummary
+    insured: LifeSummary
+    """The same life with the employees' pension (60% base), employees' medical and, where no
+    injury pilot covers the job, accident insurance."""
+    uninsured: LifeSummary
+    """The same life with no pension, no medical and no injury cover."""
+
+
+def insured(decisions: Decisions, phase: Phase) -> Decisions:
+    """Fully insured: same work and saving, full cover."""
+    working = phase is Phase.WORKING
+    return replace(
+        decisions,
+        pension=PensionChoice.EMPLOYEE,
+        pension_base_pct=FULL_COVER_BASE_PCT,
+        residents_tier=0,
+        medical=MedicalChoice.EMPLOYEE,
+        accident_insurance=working,
+    )
+
+
+def uninsured(decisions: Decisions, phase: Phase) -> Decisions:
+    """Not insured at all: same work and saving, no cover of any kind."""
+    return replace(
+        decisions,
+        pension=PensionChoice.NONE,
+        residents_tier=0,
+        medical=MedicalChoice.NONE,
+        accident_insurance=False,
+        personal_pension=0,
+    )
+
+
+def _fallback(decisions: Decisions) -> Decisions:
+    # Where the employees' pension is not open (hukou limit), the residents' scheme stands in.
+    return replace(decisions, pension=PensionChoice.NONE, personal_pension=0)
+
+
+def replay_with(
+    scenario: Scenario,
+    state: LifeState,
+    change: Callable[[Decisions, Phase], Decisions],
+) -> LifeState:
+    """Replay ``state``'s decisions through ``change(decisions, phase)``."""
+    life = new_life(scenario, state.seed)
+    for original in state.decisions_log:
+        stage = life.stages[life.round]
+        decided = change(original, stage.phase)
+        result = apply(scenario, life, Decide(life.round, decided))
+        if isinstance(result, RuleViolation):
+            result = apply(scenario, life, Decide(life.round, _fallback(decided)))
+        if isinstance(result, RuleViolation):  # pragma: no cover - the fallback is always valid
+            raise ValueError(f"{result.code}: {result.message}")
+        life = result.state
+    return life
+
+
+def counterfactual(scenario: Scenario, state: LifeState) -> Counterfactual:
+    """The player's life next to the same life fully insured and not insured at all."""
+    return Counterfactual(
+        actual=summarize(scenario, state),
+        insured=summarize(scenario, replay_with(scenario, state, insured)),
+        uninsured=summarize(scenario, replay_with(scenario, state, uninsured)),
+    )
