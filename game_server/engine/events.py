@@ -51,6 +51,11 @@ class Moved:
     """Employees' pension years that move with the worker (国办发〔2009〕66号)."""
 
 
+PensionOutcome = Literal[
+    "employee_pension", "residents_pension", "lump_sum", "nothing", "paying_on"
+]
+
+
 @dataclass(frozen=True, slots=True)
 class Retired:
     age: int
@@ -58,14 +63,27 @@ class Retired:
     minimum_years: float
     employee_years: float
     made_up_years: float
+    """Years made up in one sum at retirement."""
     make_up_cost: float
-    could_not_afford_make_up: bool
     claim_city: str | None
-    outcome: Literal["employee_pension", "residents_pension", "lump_sum", "nothing"]
+    outcome: PensionOutcome
+    """``paying_on``: short of the minimum and paying on year by year (see PayingOnEnded)."""
     employee_monthly: float
     lump_sum: float
     """Accounts paid out in one sum because no monthly pension was reached."""
     personal_pension_payout: float
+
+
+@dataclass(frozen=True, slots=True)
+class PayingOnEnded:
+    """Paying on after retirement ended: the minimum was reached (``employee_pension``) or the
+    savings could not pay another year."""
+
+    age: int
+    year: int
+    outcome: PensionOutcome
+    employee_monthly: float
+    lump_sum: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,4 +109,13 @@ class LifeEnded:
     savings: float
 
 
-Event = Happening | NewsShown | Moved | Retired | ResidentsPensionStarted | StageClosed | LifeEnded
+Event = (
+    Happening
+    | NewsShown
+    | Moved
+    | Retired
+    | PayingOnEnded
+    | ResidentsPensionStarted
+    | StageClosed
+    | LifeEnded
+)

@@ -21,6 +21,8 @@ from game_server.engine.events import (
     Moved,
     NewsShown,
     Payer,
+    PayingOnEnded,
+    PensionOutcome,
     ResidentsPensionStarted,
     Retired,
     StageClosed,
@@ -58,7 +60,8 @@ DISABILITY_INCOME_FACTOR = 0.7
 DISABILITY_EXTRA_HEALTH_LOSS = 15
 DISABILITY_LASTING_WEAR = 15.0
 RETIREMENT_STAGES = 2
-MIN_STAGE_YEARS = 2
+MIN_STAGE_YEARS = 3
+"""A stage shorter than this makes a round with too little happening."""
 
 WORK_ONLY_KINDS = frozenset({EventKind.WORK_INJURY, EventKind.DEACTIVATION, EventKind.INCOME_SHOCK})
 ILLNESS_KINDS = frozenset({EventKind.MINOR_ILLNESS, EventKind.SERIOUS_ILLNESS})
@@ -314,6 +317,8 @@ class _StagePlay:
         self.employee_monthly = p.employee_monthly
         self.residents_monthly = p.residents_monthly
         self.residents_from_age = p.residents_from_age
+        self.paying_on = p.paying_on
+        self.minimum_years = p.minimum_years
         m = state.medical
         self.med_last = m.last_choice
         self.med_continuous = m.continuous_years
@@ -399,6 +404,8 @@ class _StagePlay:
                 employee_monthly=self.employee_monthly,
                 residents_monthly=self.residents_monthly,
                 residents_from_age=self.residents_from_age,
+                paying_on=self.paying_on,
+                minimum_years=self.minimum_years,
             ),
             medical=Medical(
                 last_choice=self.med_last,
@@ -474,6 +481,8 @@ class _StagePlay:
             gross *= HOURS_INCOME[d.hours] * self.income_factor
         contributions = self._pay_contributions(age)
         pension_income = self._pension_income(age, year)
+        if self.paying_on:
+            contributions += self._pay_on(age, year, pension_income)
 
         # medical cover this year
         medical = d.medical
@@ -672,47 +681,83 @@ class _StagePlay:
     # Retirement -----------------------------------------------------------------------------
 
     def _settle_retirement(self) -> None:
-        """At the statutory age the pensions are settled once: the employees' pension if the
-        minimum years are reached (made up in one sum if the player chose to and can pay),
-        otherwise the years join the residents' pension if together they reach 15 (城乡养老保险
-        制度衔接暂行办法, 人社部发〔2014〕17号), otherwise the accounts are paid out."""
-        sc, stage = self.sc, self.stage
+        """At the statutory age the pensions are settled. Short of the minimum years, a player who
+        chose to keep the employees' pension makes them up: in one sum if savings allow, else by
+        paying on year by year after the retirement age (the 2024-09-13 decision, art. 2, allows
+        both). Otherwise the employees' years join the residents' pension if together they reach
+        15 (城乡养老保险制度衔接暂行办法, 人社部发〔2014〕17号), or the accounts are paid out."""
         year = self.state.year
-        age = stage.start_age
+        age = self.stage.start_age
         minimum = policy.minimum_contribution_years(year)
-        hukou = sc.city(sc.persona.hukou_city)
-        claim_id = policy.pension_claim_city(hukou.id, self.years_by_city, self.city_order)
-        claim = sc.city(claim_id)
+        self.minimum_years = minimum
+        claim = self._claim_city()
         made_up = cost = 0.0
-        unaffordable = False
         if 0 < self.employee_years < minimum and self.d.pension is PensionChoice.EMPLOYEE:
             missing = minimum - self.employee_years
-            floor = claim.pension_base_floor.value
-            cost = policy.make_up_cost(missing, floor)
+            cost = policy.make_up_cost(missing, claim.pension_base_floor.value)
             if self.savings >= cost:
                 self.savings -= cost
                 self.contributions += cost
-                self.employee_account += missing * 12 * floor * policy.INDIVIDUAL_ACCOUNT_RATE
-                self.index_sum += missing * floor / claim.average_wage_monthly.value
-                self.employee_years = minimum
+                self._add_floor_years(claim, missing)
                 made_up = missing
             else:
-                unaffordable = True
                 cost = 0.0
+                self.paying_on = True
+        if self.paying_on:
+            outcome: PensionOutcome = "paying_on"
+            employee_monthly = lump = 0.0
+        else:
+            outcome, employee_monthly, lump = self._claim(age)
+        personal = self.personal_account * (1 - policy.PERSONAL_PENSION_PAYOUT_TAX)
+        self.personal_account = 0.0
+        self.savings += personal
+        self.lump_sums += personal
+        self.events.append(
+            Retired(
+                age=age,
+                year=year,
+                minimum_years=minimum,
+                employee_years=self.employee_years,
+                made_up_years=made_up,
+                make_up_cost=cost,
+                claim_city=claim.id if self.employee_years > 0 else None,
+                outcome=outcome,
+                employee_monthly=employee_monthly,
+                lump_sum=lump,
+                personal_pension_payout=personal,
+            )
+        )
+
+    def _claim_city(self) -> City:
+        hukou = self.sc.persona.hukou_city
+        return self.sc.city(policy.pension_claim_city(hukou, self.years_by_city, self.city_order))
+
+    def _add_floor_years(self, claim: City, years: float) -> None:
+        floor = claim.pension_base_floor.value
+        self.employee_account += years * 12 * floor * policy.INDIVIDUAL_ACCOUNT_RATE
+        self.index_sum += years * floor / claim.average_wage_monthly.value
+        self.employee_years += years
+
+    def _claim(self, age: int) -> tuple[PensionOutcome, float, float]:
+        """Claim the pension at ``age``: the outcome, the employees' pension a month, and the lump
+        sum paid out when no monthly pension is reached."""
         lump = 0.0
-        employee_monthly = 0.0
         total_years = self.employee_years + self.residents_years
-        if self.employee_years > 0 and self.employee_years >= minimum:
+        outcome: PensionOutcome
+        if self.employee_years > 0 and self.employee_years >= self.minimum_years:
             outcome = "employee_pension"
-            avg = claim.average_wage_monthly.value
+            claim = self._claim_city()
             account = self.employee_account + self.residents_account
-            employee_monthly = policy.monthly_basic_pension(
-                avg, self.index_sum / self.employee_years, self.employee_years
+            self.employee_monthly = policy.monthly_basic_pension(
+                claim.average_wage_monthly.value,
+                self.index_sum / self.employee_years,
+                self.employee_years,
             ) + policy.monthly_account_pension(account, age)
             self.employee_account = account
             self.residents_account = 0.0
         elif total_years >= policy.RESIDENTS_PENSION_MIN_YEARS:
             outcome = "residents_pension"
+            hukou = self.sc.city(self.sc.persona.hukou_city)
             self.residents_account += self.employee_account
             self.residents_years = int(total_years)
             self.employee_account = 0.0
@@ -724,24 +769,24 @@ class _StagePlay:
             lump = self.employee_account + self.residents_account
             outcome = "lump_sum" if lump > 0 else "nothing"
             self.employee_account = self.residents_account = 0.0
-        personal = self.personal_account * (1 - policy.PERSONAL_PENSION_PAYOUT_TAX)
-        self.personal_account = 0.0
-        self.employee_monthly = employee_monthly
-        self.savings += lump + personal
-        self.lump_sums += lump + personal
-        self.events.append(
-            Retired(
-                age=age,
-                year=year,
-                minimum_years=minimum,
-                employee_years=self.employee_years,
-                made_up_years=made_up,
-                make_up_cost=cost,
-                could_not_afford_make_up=unaffordable,
-                claim_city=claim_id if self.employee_years > 0 else None,
-                outcome=outcome,  # type: ignore[arg-type]
-                employee_monthly=employee_monthly,
-                lump_sum=lump,
-                personal_pension_payout=personal,
-            )
-        )
+            self.savings += lump
+            self.lump_sums += lump
+        return outcome, self.employee_monthly, lump
+
+    def _pay_on(self, age: int, year: int, income: float) -> float:
+        """A year of paying on after the retirement age (延长缴费) at the floor base; when the
+        minimum is reached the pension starts, and if the savings cannot pay it the years go to
+        the residents' pension or are paid out."""
+        claim = self._claim_city()
+        years = min(1.0, self.minimum_years - self.employee_years)
+        payment = years * 12 * claim.pension_base_floor.value * policy.FLEXIBLE_PENSION_RATE
+        paid = 0.0
+        if self.savings + income >= payment:
+            self._add_floor_years(claim, years)
+            paid = payment
+            if self.employee_years < self.minimum_years:
+                return paid
+        self.paying_on = False
+        outcome, monthly, lump = self._claim(age + 1)
+        self.events.append(PayingOnEnded(age + 1, year + 1, outcome, monthly, lump))
+        return paid

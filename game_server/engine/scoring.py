@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from game_server.content.schema import EventKind, Scenario
 from game_server.engine.decisions import MedicalChoice, PensionChoice
-from game_server.engine.events import Happening, Moved, Retired
+from game_server.engine.events import Happening, Moved, PayingOnEnded, Retired
 from game_server.engine.life import RETIRED_LIVING_SHARE
 from game_server.engine.state import LifeState, Phase
 
@@ -126,11 +126,15 @@ def summarize(scenario: Scenario, state: LifeState) -> LifeSummary:
 
     happenings = [e for r in history for e in r.events if isinstance(e, Happening)]
     retired = next((e for r in history for e in r.events if isinstance(e, Retired)), None)
+    paying_on = next((e for r in history for e in r.events if isinstance(e, PayingOnEnded)), None)
+    outcome = paying_on.outcome if paying_on else retired.outcome if retired else "not_yet"
     paid_in = sum(r.ledger.contributions for r in history)
     received = sum(r.ledger.pension_income + r.ledger.covered for r in history)
     received += sum(h.payout for h in happenings if h.kind is not EventKind.WINDFALL)
     if retired is not None:
         received += retired.lump_sum + retired.personal_pension_payout
+    if paying_on is not None:
+        received += paying_on.lump_sum
     bills = sum(r.ledger.bills for r in history)
     out_of_pocket = sum(r.ledger.out_of_pocket for r in history)
 
@@ -139,9 +143,9 @@ def summarize(scenario: Scenario, state: LifeState) -> LifeSummary:
         seed=state.seed,
         score=parts.total,
         parts=parts,
-        badges=_badges(state, happenings, retired, living_month),
+        badges=_badges(state, happenings, outcome, living_month),
         retirement_age=state.retirement_age,
-        pension_outcome=retired.outcome if retired else "not_yet",
+        pension_outcome=outcome,
         employee_years=p.employee_years,
         residents_years=p.residents_years,
         minimum_years=retired.minimum_years if retired else 15.0,
@@ -164,14 +168,14 @@ def summarize(scenario: Scenario, state: LifeState) -> LifeSummary:
 def _badges(
     state: LifeState,
     happenings: list[Happening],
-    retired: Retired | None,
+    pension_outcome: str,
     living_month: float,
 ) -> tuple[str, ...]:
     history = state.history
     badges: list[str] = []
-    if state.pensions.employee_years >= 15 or (retired and retired.employee_years >= 15):
+    if state.pensions.employee_years >= 15:
         badges.append("fifteen_years")
-    if retired is not None and retired.outcome in ("employee_pension", "residents_pension"):
+    if pension_outcome in ("employee_pension", "residents_pension"):
         badges.append("monthly_pension")
     injuries = [h for h in happenings if h.kind is EventKind.WORK_INJURY]
     if any(

@@ -103,6 +103,10 @@ class Pensions:
     residents_monthly: float = 0.0
     residents_from_age: int | None = None
     """The age from which the residents' pension is paid (60 at the earliest)."""
+    paying_on: bool = False
+    """Retired short of the minimum years and paying on until it is reached (延长缴费)."""
+    minimum_years: float = 15.0
+    """The minimum years for a monthly employees' pension, fixed in the year of retirement."""
 
 
 @dataclass(frozen=True, slots=True)
