@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
-from game_server.content.schema import Scenario, Text
+from game_server.content.schema import Job, Scenario, Sourced, Text
 from game_server.engine import (
     BADGE_TEXT,
     Decide,
@@ -121,6 +121,20 @@ class TerminalGame:
     def money(self, amount: float) -> str:
         return f"{amount:,.0f}元" if self.zh else f"¥{amount:,.0f}"
 
+    def job_label(self, job: Job) -> str:
+        """The job's name, with its city when the name does not already say it."""
+        name, city = self.tx(job.name), self.tx(self.sc.city(job.city).name)
+        if city in name:
+            return name
+        return f"{name}（{city}）" if self.zh else f"{name} ({city})"
+
+    def amount(self, value: float, *sources: Sourced) -> str:
+        """Money from the scenario: marked as an estimate (约 / ≈) when any source is one."""
+        text = self.money(value)
+        if any(source.estimate for source in sources):
+            return ("约" if self.zh else "≈") + text
+        return text
+
     def ask(self, prompt: str) -> str:
         try:
             return self.read(prompt).strip()
@@ -196,7 +210,7 @@ class TerminalGame:
             PensionChoice.EMPLOYEE: f"{self.t('pension_employee')} {d.pension_base_pct}%",
         }[d.pension]
         parts.append(f"{self.t('pension')} {pension}")
-        parts.append(f"{self.t('medical')} {d.medical.value}")
+        parts.append(f"{self.t('medical')} {self.t('medical_' + d.medical.value, cost='').strip()}")
         if d.accident_insurance:
             parts.append("+accident")
         parts.append(f"{self.t('saving')} {d.saving_rate}%")
@@ -211,8 +225,8 @@ class TerminalGame:
             i = self.choose(
                 self.t("job"),
                 [
-                    f"{self.tx(j.name)}（{self.tx(self.sc.city(j.city).name)}）"
-                    f" {self.money(j.monthly_income_full_time.value)}/月"
+                    f"{self.job_label(j)} {self.amount(j.monthly_income_full_time.value, j.monthly_income_full_time)}"
+                    + ("/月" if self.zh else "/month")
                     for j in jobs
                 ],
                 current,
@@ -249,12 +263,18 @@ class TerminalGame:
         med_labels = [
             self.t("medical_none"),
             self.t(
-                "medical_residents", cost=self.money(city.residents_medical_premium_yearly.value)
+                "medical_residents",
+                cost=self.amount(
+                    city.residents_medical_premium_yearly.value,
+                    city.residents_medical_premium_yearly,
+                ),
             ),
             self.t(
                 "medical_employee",
-                cost=self.money(
-                    city.employee_medical_rate.value * city.pension_base_floor.value * 12
+                cost=self.amount(
+                    city.employee_medical_rate.value * city.pension_base_floor.value * 12,
+                    city.employee_medical_rate,
+                    city.pension_base_floor,
                 ),
             ),
         ]
@@ -266,7 +286,8 @@ class TerminalGame:
             pilot = job.injury_pilot_from_year
             if pilot is not None and state.year >= pilot.value:
                 self.write(self.t("pilot"))
-            premium = self.money(self.sc.commercial_accident_insurance.premium_yearly.value)
+            premium_sourced = self.sc.commercial_accident_insurance.premium_yearly
+            premium = self.amount(premium_sourced.value, premium_sourced)
             answer = self.ask(self.t("accident", cost=premium)).lower()
             if answer:
                 d = replace(d, accident_insurance=answer.startswith("y"))

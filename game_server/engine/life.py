@@ -337,6 +337,47 @@ class _StagePlay:
         self.years_pension = 0
         self.years_medical = 0
         self.years_injury = 0
+        self._plan_the_stage()
+
+    def _plan_the_stage(self) -> None:
+        """What stays the same every year of the stage, worked out once."""
+        d, city, sc = self.d, self.city, self.sc
+        living = city.living_cost_monthly.value * 12 * sc.persona.household_size.value
+        if not self.working:
+            living *= RETIRED_LIVING_SHARE
+        self.living_year = living
+        self.income_year = (
+            self.job.monthly_income_full_time.value * 12 if self.job is not None else 0.0
+        )
+        self.hours_income = HOURS_INCOME[d.hours]
+        self.hours_wear = HOURS_HEALTH_WEAR[d.hours] if self.working else 0.0
+        pilot = self.job.injury_pilot_from_year if self.job is not None else None
+        self.pilot_from = pilot.value if pilot is not None else None
+        self.employee_payment: tuple[float, float, float] | None = None
+        if self.working and d.pension is PensionChoice.EMPLOYEE:
+            avg = city.average_wage_monthly.value
+            base = policy.contribution_base(
+                d.pension_base_pct, avg, city.pension_base_floor.value,
+                city.pension_base_ceiling.value,
+            )  # fmt: skip
+            payment, to_account = policy.yearly_flexible_contribution(base)
+            self.employee_payment = (payment, to_account, base / avg)
+        self.residents_payment = (
+            d.residents_tier if self.working and d.pension is PensionChoice.RESIDENTS else None
+        )
+        self.medical_premium = 0.0
+        if d.medical is MedicalChoice.RESIDENTS:
+            self.medical_premium = city.residents_medical_premium_yearly.value
+        elif d.medical is MedicalChoice.EMPLOYEE:
+            self.medical_premium = (
+                city.employee_medical_rate.value * city.pension_base_floor.value * 12
+            )
+        self.employee_medical_years_needed = city.employee_medical_years_for_retirement.value
+        self.accident_premium = (
+            sc.commercial_accident_insurance.premium_yearly.value
+            if self.working and d.accident_insurance
+            else None
+        )
 
     # The stage ------------------------------------------------------------------------------
 
@@ -468,17 +509,11 @@ class _StagePlay:
     # One year -------------------------------------------------------------------------------
 
     def _year(self, offset: int, drawn: list[_Drawn], waiting_months: int) -> None:
-        d, city = self.d, self.city
+        d = self.d
         age = self.stage.start_age + offset
         year = self.state.year + offset
-        household = self.sc.persona.household_size.value
-        living = city.living_cost_monthly.value * 12 * household
-        if not self.working:
-            living *= RETIRED_LIVING_SHARE
-        gross = 0.0
-        if self.job is not None:
-            gross = self.job.monthly_income_full_time.value * 12
-            gross *= HOURS_INCOME[d.hours] * self.income_factor
+        living = self.living_year
+        gross = self.income_year * (self.hours_income * self.income_factor)
         contributions = self._pay_contributions(age)
         pension_income = self._pension_income(age, year)
         if self.paying_on:
@@ -495,7 +530,7 @@ class _StagePlay:
             self.med_continuous = 0
             self.med_without += 1
         self.med_last = medical
-        injury_pilot = self._pilot_covers(year)
+        injury_pilot = self.pilot_from is not None and year >= self.pilot_from
         if injury_pilot or d.accident_insurance:
             self.years_injury += 1 if self.working else 0
 
@@ -524,51 +559,42 @@ class _StagePlay:
         self.bills += bills
         self.covered += covered
 
-        if self.working:
-            self.wear += HOURS_HEALTH_WEAR[d.hours]
+        self.wear += self.hours_wear
         cap = 100 - AGE_DECLINE_PER_YEAR * max(0, age + 1 - AGE_DECLINE_FROM) - self.wear
         self.health = max(1.0, min(cap, self.health + RECOVERY_PER_YEAR))
 
     def _pay_contributions(self, age: int) -> float:
-        d, city = self.d, self.city
         paid = 0.0
-        if self.working and d.pension is PensionChoice.EMPLOYEE:
-            avg = city.average_wage_monthly.value
-            base = policy.contribution_base(
-                d.pension_base_pct, avg, city.pension_base_floor.value,
-                city.pension_base_ceiling.value,
-            )  # fmt: skip
-            payment, to_account = policy.yearly_flexible_contribution(base)
+        if self.employee_payment is not None:
+            payment, to_account, ratio = self.employee_payment
             paid += payment
             self.employee_account += to_account
             self.employee_years += 1
-            self.index_sum += base / avg
-            self.years_by_city[city.id] = self.years_by_city.get(city.id, 0) + 1
-            if city.id in self.city_order:
-                self.city_order.remove(city.id)
-            self.city_order.append(city.id)
+            self.index_sum += ratio
+            city_id = self.city.id
+            self.years_by_city[city_id] = self.years_by_city.get(city_id, 0) + 1
+            if not self.city_order or self.city_order[-1] != city_id:
+                if city_id in self.city_order:
+                    self.city_order.remove(city_id)
+                self.city_order.append(city_id)
             self.years_pension += 1
-        elif (
-            self.working
-            and d.pension is PensionChoice.RESIDENTS
-            and age < policy.RESIDENTS_PENSION_AGE
-        ):
-            paid += d.residents_tier
-            self.residents_account += d.residents_tier
+        elif self.residents_payment is not None and age < policy.RESIDENTS_PENSION_AGE:
+            paid += self.residents_payment
+            self.residents_account += self.residents_payment
             self.residents_years += 1
             self.years_pension += 1
-        if d.medical is MedicalChoice.RESIDENTS:
-            paid += city.residents_medical_premium_yearly.value
-        elif d.medical is MedicalChoice.EMPLOYEE:
-            required = city.employee_medical_years_for_retirement.value
-            if self.working or self.med_employee_years < required:
-                paid += city.employee_medical_rate.value * city.pension_base_floor.value * 12
-                self.med_employee_years += 1
-        if self.working and d.accident_insurance:
-            paid += self.sc.commercial_accident_insurance.premium_yearly.value
-        if self.working and d.personal_pension:
-            paid += d.personal_pension
-            self.personal_account += d.personal_pension
+        if self.d.medical is MedicalChoice.RESIDENTS:
+            paid += self.medical_premium
+        elif self.d.medical is MedicalChoice.EMPLOYEE and (
+            self.working or self.med_employee_years < self.employee_medical_years_needed
+        ):
+            paid += self.medical_premium
+            self.med_employee_years += 1
+        if self.accident_premium is not None:
+            paid += self.accident_premium
+        if self.working and self.d.personal_pension:
+            paid += self.d.personal_pension
+            self.personal_account += self.d.personal_pension
         return paid
 
     def _pension_income(self, age: int, year: int) -> float:
@@ -582,10 +608,6 @@ class _StagePlay:
                 )
             income += self.residents_monthly * 12
         return income
-
-    def _pilot_covers(self, year: int) -> bool:
-        pilot = self.job.injury_pilot_from_year if self.job is not None else None
-        return pilot is not None and year >= pilot.value
 
     # One event ------------------------------------------------------------------------------
 
