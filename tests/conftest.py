@@ -7,7 +7,9 @@ import pytest
 from game_server.content.loader import DEFAULT_SCENARIO_DIR, SCENARIO_SUFFIXES, load_all
 from game_server.content.schema import Scenario
 
-SCENARIO_IDS = sorted(p.stem for p in DEFAULT_SCENARIO_DIR.iterdir() if p.suffix in SCENARIO_SUFFIXES)
+SCENARIO_IDS = sorted(
+    p.stem for p in DEFAULT_SCENARIO_DIR.iterdir() if p.suffix in SCENARIO_SUFFIXES
+)
 """Scenario ids from the file names (known at collection time, for parametrizing)."""
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from game_server.content.schema import Scenario, Sourced, Text
 
@@ -89,6 +89,6 @@ def _walk(node: object, where: str, kind: type) -> Iterable[tuple[str, object]]:
     elif isinstance(node, tuple):
         for i, item in enumerate(node):
             yield from _walk(item, f"{where}[{i}]", kind)
-    elif hasattr(node, "model_fields"):
+    elif isinstance(node, BaseModel):
         for name in type(node).model_fields:
             yield from _walk(getattr(node, name), f"{where}.{name}" if where else name, kind)

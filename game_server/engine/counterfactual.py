@@ -56,9 +56,16 @@ def uninsured(decisions: Decisions, phase: Phase) -> Decisions:
     )
 
 
-def _fallback(decisions: Decisions) -> Decisions:
-    # Where the employees' pension is not open (hukou limit), the residents' scheme stands in.
-    return replace(decisions, pension=PensionChoice.NONE, personal_pension=0)
+def _fallback(scenario: Scenario, life: LifeState, decisions: Decisions) -> Decisions:
+    """Where the employees' pension is not open (hukou limit), the residents' scheme stands in,
+    at its lowest tier; from 60, when that is closed too, no pension."""
+    stage = life.stages[life.round]
+    if decisions.job is not None and stage.start_age < 60:
+        tier = scenario.city(scenario.job(decisions.job).city).residents_pension_tiers[0]
+        return replace(
+            decisions, pension=PensionChoice.RESIDENTS, residents_tier=tier, personal_pension=0
+        )
+    return replace(decisions, pension=PensionChoice.NONE, residents_tier=0, personal_pension=0)
 
 
 def replay_with(
@@ -73,7 +80,7 @@ def replay_with(
         decided = change(original, stage.phase)
         result = apply(scenario, life, Decide(life.round, decided))
         if isinstance(result, RuleViolation):
-            result = apply(scenario, life, Decide(life.round, _fallback(decided)))
+            result = apply(scenario, life, Decide(life.round, _fallback(scenario, life, decided)))
         if isinstance(result, RuleViolation):  # pragma: no cover - the fallback is always valid
             raise ValueError(f"{result.code}: {result.message}")
         life = result.state

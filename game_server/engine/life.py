@@ -147,6 +147,13 @@ def default_decisions(scenario: Scenario, state: LifeState) -> Decisions:
     else:
         base = state.history[-1].decisions
     if stage is None or stage.phase is Phase.WORKING:
+        if (
+            base.pension is PensionChoice.RESIDENTS
+            and stage is not None
+            and stage.start_age >= policy.RESIDENTS_PENSION_AGE
+        ):
+            # Residents' contributions stop at 60: tapping on must stay a valid choice.
+            return replace(base, pension=PensionChoice.NONE, residents_tier=0, personal_pension=0)
         return base
     pension = base.pension if base.pension is PensionChoice.EMPLOYEE else PensionChoice.NONE
     return replace(
@@ -517,7 +524,7 @@ class _StagePlay:
         contributions = self._pay_contributions(age)
         pension_income = self._pension_income(age, year)
         if self.paying_on:
-            contributions += self._pay_on(age, year, pension_income)
+            contributions += self._pay_on(age, year)
 
         # medical cover this year
         medical = d.medical
@@ -625,12 +632,12 @@ class _StagePlay:
         cost = ev.cost.value if ev.cost is not None else 0.0
         lost = gross * ev.income_loss_months / 12
         if kind is EventKind.WINDFALL:
-            return Happening(ev.id, kind, year, age, e.month, payout=cost)
+            return Happening(ev.id, kind, year, age, e.month, payout=cost, income_lost=lost)
         if kind in (EventKind.DEACTIVATION, EventKind.INCOME_SHOCK):
             return Happening(ev.id, kind, year, age, e.month, income_lost=lost)
         if kind is EventKind.FAMILY_CARE:
             self.health = max(1.0, self.health - ev.health_loss)
-            return Happening(ev.id, kind, year, age, e.month, bill=cost)
+            return Happening(ev.id, kind, year, age, e.month, bill=cost, income_lost=lost)
 
         paid_by: list[tuple[Payer, float]] = []
         remaining = cost
@@ -713,6 +720,10 @@ class _StagePlay:
         minimum = policy.minimum_contribution_years(year)
         self.minimum_years = minimum
         claim = self._claim_city()
+        personal = self.personal_account * (1 - policy.PERSONAL_PENSION_PAYOUT_TAX)
+        self.personal_account = 0.0
+        self.savings += personal
+        self.lump_sums += personal
         made_up = cost = 0.0
         if 0 < self.employee_years < minimum and self.d.pension is PensionChoice.EMPLOYEE:
             missing = minimum - self.employee_years
@@ -730,10 +741,6 @@ class _StagePlay:
             employee_monthly = lump = 0.0
         else:
             outcome, employee_monthly, lump = self._claim(age)
-        personal = self.personal_account * (1 - policy.PERSONAL_PENSION_PAYOUT_TAX)
-        self.personal_account = 0.0
-        self.savings += personal
-        self.lump_sums += personal
         self.events.append(
             Retired(
                 age=age,
@@ -759,6 +766,7 @@ class _StagePlay:
         self.employee_account += years * 12 * floor * policy.INDIVIDUAL_ACCOUNT_RATE
         self.index_sum += years * floor / claim.average_wage_monthly.value
         self.employee_years += years
+        self.years_by_city[claim.id] = self.years_by_city.get(claim.id, 0) + years
 
     def _claim(self, age: int) -> tuple[PensionOutcome, float, float]:
         """Claim the pension at ``age``: the outcome, the employees' pension a month, and the lump
@@ -795,17 +803,17 @@ class _StagePlay:
             self.lump_sums += lump
         return outcome, self.employee_monthly, lump
 
-    def _pay_on(self, age: int, year: int, income: float) -> float:
-        """A year of paying on after the retirement age (延长缴费) at the floor base; when the
-        minimum is reached the pension starts, and if the savings cannot pay it the years go to
-        the residents' pension or are paid out."""
-        claim = self._claim_city()
-        years = min(1.0, self.minimum_years - self.employee_years)
-        payment = years * 12 * claim.pension_base_floor.value * policy.FLEXIBLE_PENSION_RATE
+    def _pay_on(self, age: int, year: int) -> float:
+        """A year of paying on after the retirement age (延长缴费) at the floor base, while the
+        player keeps choosing it (borrowing if savings run out, as many families do); when the
+        minimum is reached the pension starts. Choosing to stop settles the pension as it is:
+        the residents' pension if the years reach 15 together, else the accounts paid out."""
         paid = 0.0
-        if self.savings + income >= payment:
+        if self.d.pension is PensionChoice.EMPLOYEE:
+            claim = self._claim_city()
+            years = min(1.0, self.minimum_years - self.employee_years)
+            paid = years * 12 * claim.pension_base_floor.value * policy.FLEXIBLE_PENSION_RATE
             self._add_floor_years(claim, years)
-            paid = payment
             if self.employee_years < self.minimum_years:
                 return paid
         self.paying_on = False

@@ -7,6 +7,8 @@ Committee decision of 2024-09-13, 国发〔2014〕8号), not copied from a run o
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from game_server.content.schema import RetirementGroup
@@ -72,7 +74,7 @@ def test_account_months_divisor_checked_values(age: int, months: int) -> None:
 def test_account_months_divisor_falls_with_age_and_is_clamped() -> None:
     ages = range(40, 71)
     divisors = [policy.account_months_divisor(a) for a in ages]
-    assert all(a > b for a, b in zip(divisors, divisors[1:], strict=False))
+    assert all(a > b for a, b in pairwise(divisors))
     # Outside the table (40–70) the nearest end of the table is used.
     assert policy.account_months_divisor(30) == policy.account_months_divisor(40) == 233
     assert policy.account_months_divisor(80) == policy.account_months_divisor(70) == 56
@@ -168,7 +170,7 @@ def test_retirement_age_never_falls_with_a_later_birth() -> None:
         assert ages == sorted(ages)
 
 
-# --- Where the pension is claimed (国办发〔2009〕66号, art. 6) -------------------------------------
+# --- Where the pension is claimed (国办发〔2009〕66号, art. 6) ---------------------------------
 
 
 def test_claim_city_last_place_is_hukou() -> None:

@@ -1,0 +1,67 @@
+"""Settings, read from the environment (and a ``.env`` file) by pydantic-settings.
+
+Built by the app factory, never at import time, so tests pass their own. The embedded default —
+a Redis server the project starts itself and a SQLite file under ``var/`` — needs no setting at
+all; ``REDIS_URL`` and ``DATABASE_URL`` switch to external services.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    host: str = "0.0.0.0"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str | None = None
+    """The address players type or scan (``http://192.168.1.20:8000``); found from the LAN
+    address when not set."""
+    data_dir: Path = PROJECT_DIR / "var"
+    redis_url: str | None = None
+    """``None``: start the embedded Redis server under ``data_dir``."""
+    database_url: str | None = None
+    """``None``: a SQLite file under ``data_dir``."""
+    scenario_dir: Path = PROJECT_DIR / "scenarios"
+    web_dir: Path = PROJECT_DIR / "web_client"
+    instance_id: str = Field(default_factory=lambda: secrets.token_hex(4))
+
+    room_idle_seconds: int = Field(default=6 * 3600, ge=60)
+    """A room nobody touched for this long expires from Redis."""
+    stream_max_events: int = Field(default=2000, ge=100)
+    """Room events kept for resuming clients (a capped Redis Stream per room)."""
+    default_round_seconds: int = Field(default=120, ge=10, le=3600)
+    reconnect_grace_seconds: int = Field(default=120, ge=5)
+    round_close_lease_seconds: float = Field(default=10.0, gt=0)
+    deadline_poll_seconds: float = Field(default=0.5, gt=0)
+    max_players_per_room: int = Field(default=3000, ge=1)
+
+    trainer_passcode: str | None = None
+    """When set, creating a workshop room needs it (for public deployments)."""
+    results_retention_days: int = Field(default=365, ge=1)
+    cors_origins: list[str] = []
+
+    @model_validator(mode="after")
+    def _safe_in_production(self) -> Settings:
+        if self.environment == "production" and (
+            self.redis_url is None or self.database_url is None
+        ):
+            raise ValueError("production needs REDIS_URL and DATABASE_URL (no embedded services)")
+        return self
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "gig-life.db"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.sqlite_path}"

@@ -1,0 +1,1 @@
+"""The WebSocket game protocol: message models, their codec and the error codes."""

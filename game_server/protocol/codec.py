@@ -1,0 +1,44 @@
+"""Decode a client frame into a typed message, or a :class:`ProtocolError` with a stable code."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import TypeAdapter, ValidationError
+
+from game_server.protocol import errors
+from game_server.protocol.errors import ProtocolError
+from game_server.protocol.messages import MAX_FRAME_BYTES, ClientMessage
+
+_ADAPTER: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
+_TYPES = frozenset({"hello", "create_room", "join", "decide", "quiz_answer", "host", "ping"})
+
+
+def decode(frame: str | bytes) -> ClientMessage:
+    """The message in ``frame``; raises ProtocolError (too large, bad JSON, unknown type,
+    invalid)."""
+    size = len(frame) if isinstance(frame, bytes) else len(frame.encode("utf-8", "replace"))
+    if size > MAX_FRAME_BYTES:
+        raise ProtocolError(errors.TOO_LARGE, f"a message may be at most {MAX_FRAME_BYTES} bytes")
+    try:
+        raw = json.loads(frame)
+    except (ValueError, UnicodeDecodeError):
+        raise ProtocolError(errors.BAD_JSON, "the message is not valid JSON") from None
+    if not isinstance(raw, dict):
+        raise ProtocolError(errors.INVALID_MESSAGE, "a message is a JSON object with a type")
+    msg_id = raw.get("client_msg_id")
+    msg_id = msg_id if isinstance(msg_id, str) and len(msg_id) <= 64 else None
+    kind = raw.get("type")
+    if kind not in _TYPES:
+        raise ProtocolError(errors.UNKNOWN_TYPE, f"unknown message type {str(kind)[:40]!r}", msg_id)
+    try:
+        return _ADAPTER.validate_python(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"][1:]) or "message"
+        raise ProtocolError(errors.INVALID_MESSAGE, f"{where}: {first['msg']}", msg_id) from None
+
+
+def encode(message: dict[str, object]) -> str:
+    """Server messages are compact JSON with Chinese left readable."""
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))

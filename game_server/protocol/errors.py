@@ -1,0 +1,68 @@
+"""Error codes the server sends (``{"type": "error", "code": ..., "message": ...}``).
+
+Stable strings: clients switch on them, so a code is never renamed. The engine's rule codes
+(``rule/...``, see ``game_server/engine/errors.py``) pass through unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+BAD_JSON: Final = "protocol/bad_json"
+INVALID_MESSAGE: Final = "protocol/invalid_message"
+UNKNOWN_TYPE: Final = "protocol/unknown_type"
+VERSION: Final = "protocol/version"
+HELLO_FIRST: Final = "protocol/hello_first"
+TOO_LARGE: Final = "protocol/too_large"
+RATE_LIMITED: Final = "protocol/rate_limited"
+NOT_IN_ROOM: Final = "protocol/not_in_room"
+BAD_TOKEN: Final = "auth/bad_token"
+NOT_HOST: Final = "auth/not_host"
+PASSCODE: Final = "auth/passcode"
+ROOM_NOT_FOUND: Final = "room/not_found"
+ROOM_FULL: Final = "room/full"
+ROOM_STATE: Final = "room/wrong_state"
+"""The action does not fit the room's state (start twice, decide while paused, ...)."""
+PLAYER_NOT_FOUND: Final = "room/player_not_found"
+KICKED: Final = "room/kicked"
+SCENARIO_NOT_FOUND: Final = "content/scenario_not_found"
+JOIN_RATE_LIMITED: Final = "room/join_rate_limited"
+INTERNAL: Final = "server/internal"
+
+CODES: Final = (
+    BAD_JSON,
+    INVALID_MESSAGE,
+    UNKNOWN_TYPE,
+    VERSION,
+    HELLO_FIRST,
+    TOO_LARGE,
+    RATE_LIMITED,
+    NOT_IN_ROOM,
+    BAD_TOKEN,
+    NOT_HOST,
+    PASSCODE,
+    ROOM_NOT_FOUND,
+    ROOM_FULL,
+    ROOM_STATE,
+    PLAYER_NOT_FOUND,
+    KICKED,
+    SCENARIO_NOT_FOUND,
+    JOIN_RATE_LIMITED,
+    INTERNAL,
+)
+
+
+class ProtocolError(Exception):
+    """A refused message: sent back as an error, the connection and the room go on."""
+
+    def __init__(self, code: str, message: str, client_msg_id: str | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.client_msg_id = client_msg_id
+
+    def to_message(self) -> dict[str, object]:
+        out: dict[str, object] = {"type": "error", "code": self.code, "message": self.message}
+        if self.client_msg_id is not None:
+            out["client_msg_id"] = self.client_msg_id
+        return out

@@ -1,0 +1,1 @@
+"""The authoritative game master: load state, check, apply the engine, store, publish."""

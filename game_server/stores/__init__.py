@@ -1,0 +1,1 @@
+"""Where live state (Redis) and results (SQL) are kept."""
