@@ -1,5 +1,6 @@
 """Command line: ``python -m game_server COMMAND``.
 
+- ``serve``: the game server (the embedded Redis and SQLite unless REDIS_URL / DATABASE_URL);
 - ``play``: a solo life in the terminal;
 - ``validate [PATH]``: check scenario files (exit 1 with file and field on an error);
 - ``balance --scenario ID --lives N --seed S``: the balance table of fixed strategies.
@@ -47,6 +48,23 @@ def _play(args: argparse.Namespace) -> int:
     )
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from game_server.serve import serve
+
+    serve()
+    return 0
+
+
+def _bots(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from game_server.bots import run_bots
+
+    return asyncio.run(
+        run_bots(args.url, args.room, args.players, args.strategy, args.think, args.seed)
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m game_server", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -68,6 +86,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--scenarios", default=str(DEFAULT_SCENARIO_DIR))
     p.set_defaults(func=_play)
+
+    sv = sub.add_parser("serve", help="start the game server")
+    sv.set_defaults(func=_serve)
+
+    bt = sub.add_parser("bots", help="join bot players to a room")
+    bt.add_argument("--url", default="ws://localhost:8000/ws")
+    bt.add_argument("--room", required=True)
+    bt.add_argument("--players", type=int, default=5)
+    bt.add_argument(
+        "--strategy", choices=("random", "insured", "nothing", "default"), default="random"
+    )
+    bt.add_argument("--think", type=float, default=1.0, help="seconds a bot thinks, at most")
+    bt.add_argument("--seed", type=int, default=None)
+    bt.set_defaults(func=_bots)
 
     args = parser.parse_args(argv)
     code: int = args.func(args)

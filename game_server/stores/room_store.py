@@ -310,6 +310,40 @@ return {'ok', redis.call('HGETALL', meta), redis.call('HGETALL', players),
 )
 
 
+# ARGV[4] player id: what one player's request needs, without the whole room
+_PLAYER = (
+    _PRELUDE
+    + """
+if redis.call('EXISTS', meta) == 0 then return {'gone'} end
+local m = redis.call('HMGET', meta, 'status', 'round', 'round_state', 'deadline', 'seq',
+  'closed_rounds', 'remaining', 'pool')
+return {'ok', m, redis.call('HGET', players, ARGV[4]) or false,
+  redis.call('HGET', logs, ARGV[4]) or false, redis.call('HGET', pending, ARGV[4]) or false,
+  redis.call('SISMEMBER', kicked, ARGV[4]), redis.call('HLEN', players),
+  redis.call('HLEN', pending)}
+"""
+)
+
+_PLAYER_META_FIELDS = (
+    "status", "round", "round_state", "deadline", "seq", "closed_rounds", "remaining", "pool",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerView:
+    meta: dict[str, str]
+    player: dict[str, Any] | None
+    log: str | None
+    pending: str | None
+    kicked: bool
+    players: int
+    decided: int
+
+    @property
+    def seq(self) -> int:
+        return int(self.meta.get("seq") or 0)
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     meta: dict[str, str]
@@ -372,6 +406,7 @@ class RoomStore:
         self._commit_close = redis.register_script(_COMMIT_CLOSE)
         self._all_decided = redis.register_script(_ALL_CONNECTED_DECIDED)
         self._snapshot = redis.register_script(_SNAPSHOT)
+        self._player = redis.register_script(_PLAYER)
 
     def _args(self, keys: RoomKeys, *rest: object) -> list[str]:
         return [keys.bus, str(self.stream_cap), str(self.ttl_ms), *(str(r) for r in rest)]
@@ -530,6 +565,40 @@ class RoomStore:
             log=reply[5] or None,
             decided=int(reply[6]),
         )
+
+    async def player_view(self, code: str, player_id: str) -> PlayerView | None:
+        keys = RoomKeys(code)
+        reply = await self._player(keys=keys.all(), args=self._args(keys, player_id))
+        if not reply or reply[0] != "ok":
+            return None
+        meta = {k: v for k, v in zip(_PLAYER_META_FIELDS, reply[1], strict=True) if v is not None}
+        return PlayerView(
+            meta=meta,
+            player=json.loads(reply[2]) if reply[2] else None,
+            log=reply[3] or None,
+            pending=reply[4] or None,
+            kicked=bool(reply[5]),
+            players=int(reply[6]),
+            decided=int(reply[7]),
+        )
+
+    async def meta(self, code: str) -> dict[str, str]:
+        raw: dict[str, str] = await self._r.hgetall(RoomKeys(code).meta)
+        return raw
+
+    async def logs_of(self, code: str, player_ids: Sequence[str]) -> dict[str, str | None]:
+        if not player_ids:
+            return {}
+        values = await self._r.hmget(RoomKeys(code).logs, list(player_ids))
+        return dict(zip(player_ids, values, strict=True))
+
+    async def players(self, code: str) -> dict[str, dict[str, Any]]:
+        raw: dict[str, str] = await self._r.hgetall(RoomKeys(code).players)
+        return {pid: json.loads(v) for pid, v in raw.items()}
+
+    async def pending(self, code: str) -> dict[str, str]:
+        raw: dict[str, str] = await self._r.hgetall(RoomKeys(code).pending)
+        return raw
 
     async def set_presence(self, code: str, until_ms: Mapping[str, int]) -> None:
         if until_ms:

@@ -1,0 +1,118 @@
+"""The app factory: ``create_app(settings)`` builds the FastAPI app and everything it uses.
+
+Nothing is built at import time, so tests make apps with their own settings (their own Redis,
+their own database). The lifespan starts this instance's background work — the room bus, the
+deadline poller and the presence heartbeat — and stops it cleanly on shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response, WebSocket
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from redis.asyncio import Redis
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+
+from game_server.config import Settings
+from game_server.content.loader import load_all
+from game_server.protocol.errors import ProtocolError
+from game_server.service.results_sink import SqlResultsSink
+from game_server.service.rooms import RoomService
+from game_server.stores.results import ResultsStore
+from game_server.stores.room_store import RoomStore
+from game_server.transport.connections import Registry, RoomBus
+from game_server.transport.http import protocol_error_status, router
+from game_server.transport.ws import Hub
+
+log = logging.getLogger(__name__)
+
+SECURITY_HEADERS = {
+    # Every asset is served from here: nothing may load from anywhere else.
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+
+def create_app(settings: Settings) -> FastAPI:
+    if settings.redis_url is None:
+        raise ValueError("create_app needs a Redis URL: `serve` starts the embedded one")
+    scenarios = load_all(settings.scenario_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redis = Redis.from_url(str(settings.redis_url), decode_responses=True)
+        results = ResultsStore(settings.effective_database_url)
+        await results.migrate()
+        store = RoomStore(redis, settings.stream_max_events, settings.room_idle_seconds)
+        service = RoomService(store, scenarios, settings, SqlResultsSink(results))
+        registry = Registry()
+        hub = Hub(service, registry)
+        bus = RoomBus(redis, store.events_since, hub.on_event)
+        registry.bus = bus
+        app.state.settings = settings
+        app.state.service = service
+        app.state.results = results
+        app.state.hub = hub
+        tasks = [
+            asyncio.create_task(bus.run(), name="room-bus"),
+            asyncio.create_task(hub.heartbeat(), name="presence"),
+            asyncio.create_task(hub.deadlines(settings.deadline_poll_seconds), name="deadlines"),
+        ]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            with contextlib.suppress(Exception):
+                await service.drain()
+            await bus.close()
+            await redis.aclose()
+            await results.dispose()
+
+    app = FastAPI(title="Gig Life (零工人生)", version="0.1.0", lifespan=lifespan)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(GZipMiddleware, minimum_size=600)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"]
+        )
+    app.include_router(router)
+
+    @app.exception_handler(ProtocolError)
+    async def protocol_error(request: Request, exc: ProtocolError) -> JSONResponse:
+        return JSONResponse(exc.to_message(), status_code=protocol_error_status(exc))
+
+    @app.websocket("/ws")
+    async def websocket(ws: WebSocket) -> None:
+        await app.state.hub.serve(ws)
+
+    web_dir = Path(settings.web_dir)
+    if web_dir.is_dir():
+        app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
+    return app

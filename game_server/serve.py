@@ -1,0 +1,65 @@
+"""``python -m game_server serve``: the game server on the embedded default or external services.
+
+With no ``REDIS_URL`` it starts the project's own Redis server (append-only file on, data under
+``var/redis``) and stops it on exit; with no ``DATABASE_URL`` it keeps results in
+``var/gig-life.db``. It prints where players and the host connect, including the LAN address so
+phones on the same Wi-Fi can join a trainer's laptop.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import uvicorn
+
+from game_server.app import create_app
+from game_server.config import Settings
+from game_server.stores.embedded_redis import EmbeddedRedis
+
+WS_MAX_BYTES = 64 * 1024
+"""uvicorn refuses larger frames outright; the codec answers anything over 16 KiB with an error."""
+
+
+def lan_addresses() -> list[str]:
+    """This machine's IPv4 addresses other than loopback (no packet is sent to find them)."""
+    found: set[str] = set()
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            address = str(info[4][0])
+            if not address.startswith("127."):
+                found.add(address)
+    except OSError:
+        pass
+    return sorted(found)
+
+
+def serve(settings: Settings | None = None) -> None:
+    settings = settings or Settings()
+    embedded: EmbeddedRedis | None = None
+    if settings.redis_url is None:
+        embedded = EmbeddedRedis(settings.data_dir / "redis")
+        settings = settings.model_copy(update={"redis_url": embedded.start()})
+        print(f"Redis (embedded): {settings.redis_url}, data in {settings.data_dir / 'redis'}")
+    print(f"Results: {settings.effective_database_url}")
+    port = settings.port
+    local = f"http://localhost:{port}"
+    print(f"Play:  {local}/")
+    print(f"Host a workshop: {local}/host.html")
+    for address in lan_addresses():
+        print(f"On the same Wi-Fi: http://{address}:{port}/")
+    try:
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=port,
+            ws_max_size=WS_MAX_BYTES,
+            ws_ping_interval=20,
+            ws_ping_timeout=20,
+            proxy_headers=True,
+            forwarded_allow_ips="*",
+            timeout_graceful_shutdown=10,
+            log_level="info",
+        )
+    finally:
+        if embedded is not None:
+            embedded.stop()

@@ -1,0 +1,291 @@
+"""Connections on this instance, by room, and the fan-out of room events to them.
+
+Each connection has a bounded send queue drained by its own writer task: a broadcast only puts
+the same prepared text into each queue, so one slow phone never holds up the others (see the
+websockets docs, "broadcast"). A connection whose queue overflows is closed; the client resumes
+from the last sequence number it saw and loses nothing.
+
+Room events reach this instance on the room's pub/sub channel (``RoomBus``) and are handled by one
+worker per room, in sequence order; a gap in the sequence is filled from the room's stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from redis.asyncio import Redis
+from starlette.websockets import WebSocket
+
+from game_server.protocol.codec import encode
+from game_server.service.rooms import Identity
+
+log = logging.getLogger(__name__)
+
+SEND_QUEUE = 256
+CLOSE_SLOW = 4008
+CLOSE_KICKED = 4003
+CLOSE_POLICY = 1008
+
+
+class RateLimit:
+    """A token bucket: ``rate`` messages a second, bursts up to ``burst``."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = burst
+        self.stamp = time.monotonic()
+        self.refused_in_a_row = 0
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            self.refused_in_a_row = 0
+            return True
+        self.refused_in_a_row += 1
+        return False
+
+
+class Connection:
+    _next_id = 0
+
+    def __init__(self, ws: WebSocket, queue_size: int = SEND_QUEUE) -> None:
+        Connection._next_id += 1
+        self.id = Connection._next_id
+        self.ws = ws
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=queue_size)
+        self.identity: Identity | None = None
+        self.last_seq = 0
+        self.ready = False
+        """False while the connection is being brought up to date (events are held back)."""
+        self.held: list[tuple[int, str, dict[str, Any]]] = []
+        self.closing = False
+        self.close_code = 1000
+        self.limit = RateLimit(rate=10, burst=30)
+
+    def send(self, text: str) -> None:
+        if self.closing:
+            return
+        try:
+            self.queue.put_nowait(text)
+        except asyncio.QueueFull:
+            log.info("closing a slow connection %s", self.id)
+            self.close(CLOSE_SLOW)
+
+    def send_message(self, message: dict[str, Any]) -> None:
+        self.send(encode(message))
+
+    def close(self, code: int = 1000) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        self.close_code = code
+        # Make room for the sentinel even when the queue is full of unsent events.
+        while self.queue.full():
+            self.queue.get_nowait()
+        self.queue.put_nowait(None)
+
+    async def writer(self) -> None:
+        """Send queued texts in order; close the socket when told to."""
+        while True:
+            text = await self.queue.get()
+            if text is None:
+                with contextlib.suppress(Exception):
+                    await self.ws.close(self.close_code)
+                return
+            try:
+                await self.ws.send_text(text)
+            except Exception:
+                self.closing = True
+                return
+
+
+EventHandler = Callable[[str, int, dict[str, Any], str], Awaitable[None]]
+
+
+class Registry:
+    """The connections of this instance by room, and what they are sent."""
+
+    def __init__(self) -> None:
+        self.rooms: dict[str, dict[int, Connection]] = {}
+        self.bus: RoomBus | None = None
+
+    async def attach(self, conn: Connection, ident: Identity) -> None:
+        if conn.identity is not None:
+            await self.detach(conn)
+        conn.identity = ident
+        conn.ready = False
+        room = self.rooms.setdefault(ident.code, {})
+        room[conn.id] = conn
+        if self.bus is not None and len(room) == 1:
+            await self.bus.subscribe(ident.code)
+
+    async def detach(self, conn: Connection) -> None:
+        ident = conn.identity
+        if ident is None:
+            return
+        room = self.rooms.get(ident.code)
+        if room is not None:
+            room.pop(conn.id, None)
+            if not room:
+                del self.rooms[ident.code]
+                if self.bus is not None:
+                    await self.bus.unsubscribe(ident.code)
+        conn.identity = None
+
+    def connections(self, code: str) -> list[Connection]:
+        return list(self.rooms.get(code, {}).values())
+
+    def deliver(self, code: str, seq: int, text: str, event: dict[str, Any]) -> None:
+        """One room event to every ready connection of the room that has not seen it."""
+        for conn in self.rooms.get(code, {}).values():
+            if not conn.ready:
+                conn.held.append((seq, text, event))
+            elif seq > conn.last_seq:
+                conn.last_seq = seq
+                conn.send(text)
+
+    def make_ready(self, conn: Connection, seq: int) -> list[tuple[int, str, dict[str, Any]]]:
+        """The connection is up to date at ``seq``: send what was held back after it."""
+        conn.last_seq = max(conn.last_seq, seq)
+        held, conn.held = conn.held, []
+        conn.ready = True
+        later = []
+        for event_seq, text, event in held:
+            if event_seq > conn.last_seq:
+                conn.last_seq = event_seq
+                conn.send(text)
+                later.append((event_seq, text, event))
+        return later
+
+    def player_ids(self, code: str) -> list[str]:
+        ids = {
+            c.identity.player_id
+            for c in self.rooms.get(code, {}).values()
+            if c.identity is not None and c.identity.player_id is not None
+        }
+        return sorted(ids)
+
+    def count(self) -> int:
+        return sum(len(room) for room in self.rooms.values())
+
+
+class RoomBus:
+    """This instance's subscriptions to the event channels of its rooms, and the per-room workers
+    that handle their events in order."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        fetch_since: Callable[[str, int], Awaitable[list[tuple[int, str]] | None]],
+        handle: EventHandler,
+    ) -> None:
+        self.redis = redis
+        self.pubsub = redis.pubsub(ignore_subscribe_messages=True)
+        self.fetch_since = fetch_since
+        self.handle = handle
+        self.last: dict[str, int] = {}
+        self.queues: dict[str, asyncio.Queue[tuple[int, str]]] = {}
+        self.workers: dict[str, asyncio.Task[None]] = {}
+        self.subscribed: set[str] = set()
+
+    @staticmethod
+    def channel(code: str) -> str:
+        return f"{{room:{code}}}:bus"
+
+    async def subscribe(self, code: str) -> None:
+        if code in self.subscribed:
+            return
+        self.subscribed.add(code)
+        await self.pubsub.subscribe(self.channel(code))
+        self.queues[code] = asyncio.Queue()
+        self.workers[code] = asyncio.create_task(self._worker(code))
+
+    async def unsubscribe(self, code: str) -> None:
+        if code not in self.subscribed:
+            return
+        self.subscribed.discard(code)
+        await self.pubsub.unsubscribe(self.channel(code))
+        worker = self.workers.pop(code, None)
+        if worker is not None:
+            worker.cancel()
+        self.queues.pop(code, None)
+        self.last.pop(code, None)
+
+    async def run(self) -> None:
+        """Read the channels for as long as the instance lives."""
+        while True:
+            if not self.subscribed:
+                await asyncio.sleep(0.05)
+                continue
+            try:
+                message = await self.pubsub.get_message(timeout=1.0)
+            except (ConnectionError, OSError, RuntimeError) as exc:
+                log.warning("room bus reconnecting after %r", exc)
+                await asyncio.sleep(0.5)
+                await self._resubscribe()
+                continue
+            if message is None:
+                continue
+            channel = str(message["channel"])
+            code = channel[len("{room:") : channel.index("}")]
+            data = str(message["data"])
+            seq_text, _, payload = data.partition("|")
+            queue = self.queues.get(code)
+            if queue is not None:
+                queue.put_nowait((int(seq_text), payload))
+
+    async def _resubscribe(self) -> None:
+        # After Redis restarts the subscriptions are gone: make them again, and let each worker
+        # fill what it missed from the stream on its next event.
+        with contextlib.suppress(Exception):
+            await self.pubsub.reset()
+        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        for code in list(self.subscribed):
+            with contextlib.suppress(Exception):
+                await self.pubsub.subscribe(self.channel(code))
+                await self.queues[code].put((-1, ""))  # a nudge: check the stream for gaps
+
+    async def _worker(self, code: str) -> None:
+        queue = self.queues[code]
+        while True:
+            seq, payload = await queue.get()
+            try:
+                last = self.last.get(code)
+                if seq == -1 or (last is not None and seq > last + 1):
+                    await self._fill(code, last)
+                    if seq == -1:
+                        continue
+                if last is not None and seq <= self.last.get(code, 0):
+                    continue
+                self.last[code] = seq
+                await self.handle(code, seq, json.loads(payload), payload)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("handling event %s of room %s", seq, code)
+
+    async def _fill(self, code: str, last: int | None) -> None:
+        if last is None:
+            return
+        missed = await self.fetch_since(code, last)
+        for seq, payload in missed or []:
+            if seq > self.last.get(code, 0):
+                self.last[code] = seq
+                await self.handle(code, seq, json.loads(payload), payload)
+
+    async def close(self) -> None:
+        for worker in self.workers.values():
+            worker.cancel()
+        await asyncio.gather(*self.workers.values(), return_exceptions=True)
+        self.workers.clear()
+        with contextlib.suppress(Exception):
+            await self.pubsub.aclose()  # type: ignore[no-untyped-call]

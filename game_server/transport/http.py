@@ -1,0 +1,185 @@
+"""HTTP routes: scenarios, rooms, join QR code, leaderboards, results export, health, metrics."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+import segno
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from game_server.content.schema import Scenario
+from game_server.protocol.errors import ProtocolError
+from game_server.service.rooms import HOST, RoomService, _hash
+from game_server.stores.results import ResultsStore
+
+router = APIRouter()
+
+CodePath = Annotated[str, "room code"]
+
+
+def get_service(request: Request) -> RoomService:
+    service: RoomService = request.app.state.service
+    return service
+
+
+def get_results(request: Request) -> ResultsStore:
+    results: ResultsStore = request.app.state.results
+    return results
+
+
+ServiceDep = Annotated[RoomService, Depends(get_service)]
+ResultsDep = Annotated[ResultsStore, Depends(get_results)]
+
+
+def _valid_code(code: str) -> str:
+    if len(code) != 6 or not code.isdigit():
+        raise HTTPException(404, "no such room")
+    return code
+
+
+def join_url(request: Request, code: str) -> str:
+    base = request.app.state.settings.public_url or str(request.base_url).rstrip("/")
+    return f"{base.rstrip('/')}/?room={code}"
+
+
+@router.get("/healthz")
+async def healthz(service: ServiceDep) -> dict[str, Any]:
+    await service.store.redis.ping()
+    return {"status": "ok", "instance": service.instance}
+
+
+@router.get("/metrics")
+async def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _scenario_card(s: Scenario) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "version": s.version,
+        "title": s.title.model_dump(),
+        "teaches": s.teaches.model_dump(),
+        "persona": {"name": s.persona.name.model_dump(), "story": s.persona.story.model_dump()},
+        "start_age": s.start_age,
+    }
+
+
+@router.get("/api/scenarios")
+async def scenarios(service: ServiceDep) -> list[dict[str, Any]]:
+    return [_scenario_card(s) for s in service.scenarios.values()]
+
+
+@router.get("/api/scenarios/{scenario_id}")
+async def scenario(scenario_id: str, service: ServiceDep) -> dict[str, Any]:
+    found = service.scenarios.get(scenario_id)
+    if found is None:
+        raise HTTPException(404, "no such scenario")
+    return found.model_dump(mode="json")
+
+
+@router.get("/api/rooms/{code}")
+async def room(code: CodePath, service: ServiceDep) -> dict[str, Any]:
+    meta = await service.store.meta(_valid_code(code))
+    if not meta:
+        raise HTTPException(404, "no such room")
+    players = await service.store.redis.hlen(f"{{room:{code}}}:players")
+    return {
+        "code": code,
+        "scenario_id": meta["scenario"],
+        "mode": meta["mode"],
+        "status": meta["status"],
+        "round": int(meta["round"]),
+        "rounds": int(meta["rounds"]),
+        "players": int(players),
+    }
+
+
+@router.get("/api/rooms/{code}/qr.svg")
+async def join_qr(code: CodePath, request: Request) -> Response:
+    url = join_url(request, _valid_code(code))
+    svg = segno.make(url, error="m").svg_inline(scale=8, border=2)
+    return Response(svg, media_type="image/svg+xml")
+
+
+@router.get("/api/leaderboard")
+async def leaderboard(
+    results: ResultsDep,
+    scenario: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[dict[str, Any]]:
+    rows = await results.leaderboard(scenario, limit)
+    return [_public_row(r.model_dump(mode="json")) for r in rows]
+
+
+@router.get("/api/rooms/{code}/leaderboard")
+async def room_leaderboard(code: CodePath, results: ResultsDep) -> list[dict[str, Any]]:
+    rows = await results.room_leaderboard(_valid_code(code))
+    return [_public_row(r.model_dump(mode="json")) for r in rows]
+
+
+def _public_row(row: dict[str, Any]) -> dict[str, Any]:
+    # Player ids identify a seat in a room: the public boards show nicknames and scores only.
+    row.pop("player_id", None)
+    return row
+
+
+async def _require_host(
+    code: str, service: RoomService, authorization: str | None, token: str | None
+) -> None:
+    given = token or (authorization or "").removeprefix("Bearer ").strip()
+    parts = given.split(".")
+    if len(parts) != 3 or parts[0] != code or parts[1] != HOST:
+        raise HTTPException(401, "the host token is needed")
+    meta = await service.store.meta(code)
+    if not meta or not hmac.compare_digest(meta.get("host_th", ""), _hash(parts[2])):
+        raise HTTPException(401, "the host token is needed")
+
+
+@router.get("/api/rooms/{code}/export.json")
+async def export_json(
+    code: CodePath,
+    service: ServiceDep,
+    results: ResultsDep,
+    authorization: Annotated[str | None, Header()] = None,
+    token: str | None = None,
+) -> dict[str, Any]:
+    await _require_host(_valid_code(code), service, authorization, token)
+    exported = await results.export_room(code)
+    exported["learning"] = [q.model_dump() for q in await results.learning_report(code)]
+    return exported
+
+
+@router.get("/api/rooms/{code}/export.csv")
+async def export_csv(
+    code: CodePath,
+    service: ServiceDep,
+    results: ResultsDep,
+    authorization: Annotated[str | None, Header()] = None,
+    token: str | None = None,
+) -> Response:
+    await _require_host(_valid_code(code), service, authorization, token)
+    text = await results.export_room_csv(code)
+    # utf-8-sig: spreadsheet programs then read the Chinese nicknames correctly.
+    return Response(
+        text.encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="gig-life-{code}.csv"'},
+    )
+
+
+@router.get("/api/rooms/{code}/report")
+async def learning_report(
+    code: CodePath,
+    service: ServiceDep,
+    results: ResultsDep,
+    authorization: Annotated[str | None, Header()] = None,
+    token: str | None = None,
+) -> list[dict[str, Any]]:
+    await _require_host(_valid_code(code), service, authorization, token)
+    return [q.model_dump() for q in await results.learning_report(code)]
+
+
+def protocol_error_status(exc: ProtocolError) -> int:
+    return 404 if exc.code.endswith("not_found") else 400

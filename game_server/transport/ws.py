@@ -1,0 +1,244 @@
+"""The WebSocket endpoint ``/ws``: validate every frame, route it to the room master, answer.
+
+No game rules here: this module reads frames, checks their shape (the codec), keeps the
+connection registry, and turns room events into what each connection is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from prometheus_client import Counter, Gauge, Histogram
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from game_server.protocol import errors
+from game_server.protocol.codec import decode, encode
+from game_server.protocol.errors import ProtocolError
+from game_server.protocol.messages import (
+    PROTOCOL_VERSION,
+    CreateRoom,
+    Decide,
+    Hello,
+    HostAction,
+    JoinRoom,
+    Ping,
+    QuizAnswer,
+)
+from game_server.service.rooms import Identity, RoomService
+from game_server.transport.connections import (
+    CLOSE_KICKED,
+    CLOSE_POLICY,
+    Connection,
+    Registry,
+)
+
+log = logging.getLogger(__name__)
+
+PRESENCE_SECONDS = 45.0
+HEARTBEAT_SECONDS = 15.0
+FLOOD_CLOSE_AFTER = 200
+
+MESSAGES = Counter("gig_ws_messages_total", "Client messages received", ["type"])
+ERRORS = Counter("gig_ws_errors_total", "Errors sent to clients", ["code"])
+LATENCY = Histogram(
+    "gig_action_seconds",
+    "Time from receiving an action to its answer",
+    ["type"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+CONNECTIONS = Gauge("gig_ws_connections", "Open WebSocket connections on this instance")
+
+
+class Hub:
+    """This instance's side of the game: connections in, room events out."""
+
+    def __init__(self, service: RoomService, registry: Registry) -> None:
+        self.service = service
+        self.registry = registry
+
+    # --- Room events from the bus -------------------------------------------------------------
+
+    async def on_event(self, code: str, seq: int, event: dict[str, Any], payload: str) -> None:
+        text = f'{{"type":"event","seq":{seq},"event":{payload}}}'
+        self.registry.deliver(code, seq, text, event)
+        await self._follow_up(code, seq, event, self.registry.connections(code))
+
+    async def _follow_up(
+        self, code: str, seq: int, event: dict[str, Any], conns: list[Connection]
+    ) -> None:
+        kind = event.get("kind")
+        if kind == "player_kicked":
+            for conn in conns:
+                if conn.identity is not None and conn.identity.player_id == event["player_id"]:
+                    conn.send_message(
+                        ProtocolError(errors.KICKED, "the host removed you").to_message()
+                    )
+                    conn.close(CLOSE_KICKED)
+        elif kind in ("round_closed", "game_over"):
+            players = {
+                c.identity.player_id: c
+                for c in conns
+                if c.ready and c.identity is not None and c.identity.player_id is not None
+            }
+            if not players:
+                return
+            finished = kind == "game_over"
+            results = await self.service.personal_results(code, sorted(players), finished)
+            for pid, result in results.items():
+                message = {"type": "life_over" if finished else "round_result", "seq": seq}
+                message.update(result)
+                players[pid].send_message(message)
+
+    # --- A connection -------------------------------------------------------------------------
+
+    async def serve(self, ws: WebSocket) -> None:
+        await ws.accept()
+        conn = Connection(ws)
+        writer = asyncio.create_task(conn.writer())
+        CONNECTIONS.inc()
+        hello_done = False
+        try:
+            while not conn.closing:
+                try:
+                    frame = await ws.receive()
+                except (WebSocketDisconnect, RuntimeError):
+                    break
+                if frame["type"] == "websocket.disconnect":
+                    break
+                raw = frame.get("text")
+                if raw is None:
+                    raw = frame.get("bytes") or b""
+                if not conn.limit.allow():
+                    self._error(conn, ProtocolError(errors.RATE_LIMITED, "too many messages"))
+                    if conn.limit.refused_in_a_row > FLOOD_CLOSE_AFTER:
+                        conn.close(CLOSE_POLICY)
+                    continue
+                try:
+                    message = decode(raw)
+                    MESSAGES.labels(message.type).inc()
+                    if not hello_done and not isinstance(message, Hello):
+                        raise ProtocolError(errors.HELLO_FIRST, "say hello first")
+                    started = asyncio.get_running_loop().time()
+                    await self._handle(conn, message)
+                    hello_done = True
+                    LATENCY.labels(message.type).observe(
+                        asyncio.get_running_loop().time() - started
+                    )
+                except ProtocolError as exc:
+                    self._error(conn, exc)
+                except Exception:
+                    log.exception("handling a message")
+                    self._error(conn, ProtocolError(errors.INTERNAL, "something went wrong"))
+        finally:
+            CONNECTIONS.dec()
+            ident = conn.identity
+            await self.registry.detach(conn)
+            if ident is not None and ident.player_id is not None:
+                await self._quietly(self.service.mark_presence(ident.code, {ident.player_id: 0}))
+            conn.close(conn.close_code)
+            await writer
+
+    @staticmethod
+    async def _quietly(coro: Any) -> None:
+        try:
+            await coro
+        except Exception:
+            log.warning("presence update failed", exc_info=True)
+
+    @staticmethod
+    def _error(conn: Connection, exc: ProtocolError) -> None:
+        ERRORS.labels(exc.code).inc()
+        conn.send_message(exc.to_message())
+
+    async def _handle(self, conn: Connection, message: Any) -> None:
+        if isinstance(message, Hello):
+            await self._hello(conn, message)
+        elif isinstance(message, Ping):
+            conn.send_message({"type": "pong"})
+        elif isinstance(message, CreateRoom):
+            reply = await self.service.create_room(message)
+            reply["client_msg_id"] = message.client_msg_id
+            conn.send_message(reply)
+            token = reply.get("player_token") or reply["host_token"]
+            await self._enter(conn, await self.service.authenticate(token))
+        elif isinstance(message, JoinRoom):
+            ident, reply = await self.service.join(message.code, message.nickname)
+            reply["client_msg_id"] = message.client_msg_id
+            conn.send_message(reply)
+            await self._enter(conn, ident)
+        else:
+            who = conn.identity
+            if who is None:
+                raise ProtocolError(
+                    errors.NOT_IN_ROOM, "join or resume a room first", message.client_msg_id
+                )
+            if isinstance(message, Decide):
+                conn.send_message(await self.service.decide(who, message))
+            elif isinstance(message, QuizAnswer):
+                conn.send_message(await self.service.answer_quiz(who, message))
+            elif isinstance(message, HostAction):
+                conn.send_message(await self.service.host_action(who, message))
+
+    async def _hello(self, conn: Connection, hello: Hello) -> None:
+        if hello.protocol != PROTOCOL_VERSION:
+            raise ProtocolError(errors.VERSION, f"this server speaks protocol {PROTOCOL_VERSION}")
+        conn.send_message(
+            {
+                "type": "welcome",
+                "protocol": PROTOCOL_VERSION,
+                "instance": self.service.instance,
+            }
+        )
+        if hello.token is not None:
+            ident = await self.service.authenticate(hello.token)
+            await self._enter(conn, ident, hello.last_seq)
+
+    async def _enter(self, conn: Connection, ident: Identity, last_seq: int | None = None) -> None:
+        """Attach the connection to its room and bring it up to date: the events it missed
+        (when the room's stream still has them and no personal result is among them), or a fresh
+        snapshot."""
+        await self.registry.attach(conn, ident)
+        if ident.player_id is not None:
+            await self.service.mark_presence(ident.code, {ident.player_id: PRESENCE_SECONDS})
+        missed = None
+        if last_seq is not None:
+            missed = await self.service.store.events_since(ident.code, last_seq)
+            if missed is not None and any(
+                '"kind":"round_closed"' in p or '"kind":"game_over"' in p for _, p in missed
+            ):
+                missed = None
+        if missed is not None and last_seq is not None:
+            conn.send_message({"type": "resumed", "seq": last_seq, "missed": len(missed)})
+            seq = last_seq
+            for event_seq, payload in missed:
+                conn.send(f'{{"type":"event","seq":{event_seq},"event":{payload}}}')
+                seq = event_seq
+        else:
+            snapshot = await self.service.snapshot(ident)
+            conn.send(encode(snapshot))
+            seq = int(snapshot["seq"])
+        later = self.registry.make_ready(conn, seq)
+        for event_seq, _, event in later:
+            await self._follow_up(ident.code, event_seq, event, [conn])
+
+    async def heartbeat(self) -> None:
+        """Keep this instance's players counted as connected (their entries lapse if it dies)."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            for code in list(self.registry.rooms):
+                ids = self.registry.player_ids(code)
+                if ids:
+                    await self._quietly(
+                        self.service.mark_presence(code, dict.fromkeys(ids, PRESENCE_SECONDS))
+                    )
+
+    async def deadlines(self, every: float) -> None:
+        """Close rounds whose deadline passed; every instance polls, one wins each round."""
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.service.poll_deadlines()
+            except Exception:
+                log.warning("deadline poll failed", exc_info=True)
