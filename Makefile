@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run play test lint validate balance bench-engine clean
+.PHONY: run play test lint validate balance bench-engine loadtest clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,11 +12,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-## run: play a solo life in the terminal (the server replaces this in a later issue)
+## run: the game server on the embedded default (its own Redis, a SQLite file under var/)
 run: $(STAMP)
-	$(BIN)/python -m game_server play
+	$(BIN)/python -m game_server serve
 
-play: run
+## play: a solo life in the terminal
+play: $(STAMP)
+	$(BIN)/python -m game_server play
 
 ## test: every test, with warnings as errors
 test: $(STAMP)
@@ -38,6 +40,10 @@ balance: $(STAMP)
 ## bench-engine: simulated lives per second on one core
 bench-engine: $(STAMP)
 	$(BIN)/python -m game_server.bench_engine
+
+## loadtest: start the server and run Locust headless (USERS, SECONDS to change the default)
+loadtest: $(STAMP)
+	$(BIN)/python -m loadtests.run --users $(or $(USERS),200) --seconds $(or $(SECONDS),60)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

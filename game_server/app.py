@@ -27,6 +27,7 @@ from game_server.content.loader import load_all
 from game_server.protocol.errors import ProtocolError
 from game_server.service.results_sink import SqlResultsSink
 from game_server.service.rooms import RoomService
+from game_server.stores.embedded_redis import EmbeddedRedis
 from game_server.stores.results import ResultsStore
 from game_server.stores.room_store import RoomStore
 from game_server.transport.connections import Registry, RoomBus
@@ -58,7 +59,9 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> FastAPI:
+    """The app. ``embedded``: the project's own Redis server, stopped when the app shuts down
+    (uvicorn ends the process by re-raising the signal, so code after it would not run)."""
     if settings.redis_url is None:
         raise ValueError("create_app needs a Redis URL: `serve` starts the embedded one")
     scenarios = load_all(settings.scenario_dir)
@@ -94,6 +97,8 @@ def create_app(settings: Settings) -> FastAPI:
             await bus.close()
             await redis.aclose()
             await results.dispose()
+            if embedded is not None:
+                embedded.stop()
 
     app = FastAPI(title="Gig Life (零工人生)", version="0.1.0", lifespan=lifespan)
     app.add_middleware(SecurityHeaders)

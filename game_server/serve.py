@@ -49,7 +49,7 @@ def serve(settings: Settings | None = None) -> None:
         print(f"On the same Wi-Fi: http://{address}:{port}/")
     try:
         uvicorn.run(
-            create_app(settings),
+            create_app(settings, embedded),
             host=settings.host,
             port=port,
             ws_max_size=WS_MAX_BYTES,

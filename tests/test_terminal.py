@@ -42,7 +42,7 @@ def test_scripted_choices_reach_the_engine() -> None:
     assert "Your employees' pension starts" in text
 
 
-def test_make_run_entry_point_plays_without_input() -> None:
+def test_play_command_plays_without_input() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "game_server", "play", "--lang", "en", "--seed", "1"],
         input="",

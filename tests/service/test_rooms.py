@@ -1,0 +1,482 @@
+"""The room master against a real Redis server: rooms, rounds, deadlines, leases, errors.
+
+The clock is injected, so deadlines and leases are tested without waiting; everything else is
+real (Lua scripts, streams, two service instances racing on one Redis).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from game_server.config import Settings
+from game_server.content.loader import load_all
+from game_server.protocol import errors
+from game_server.protocol.errors import ProtocolError
+from game_server.protocol.messages import (
+    CreateRoom,
+    Decide,
+    DecisionsIn,
+    HostAction,
+    QuizAnswer,
+)
+from game_server.service.lives import decode_log
+from game_server.service.rooms import (
+    FinishedLife,
+    Identity,
+    ResultsSink,
+    RoomContext,
+    RoomService,
+)
+from game_server.stores.room_store import ClosingRound, RoomKeys, RoomStore
+
+SCENARIOS = load_all()
+T0 = 1_800_000_000_000
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> int:
+        return self.now
+
+
+@dataclass
+class RecordingSink(ResultsSink):
+    lives: list[FinishedLife] = field(default_factory=list)
+    quiz: list[dict[str, Any]] = field(default_factory=list)
+    rooms: list[dict[str, Any]] = field(default_factory=list)
+
+    async def save_lives(self, ctx: RoomContext, lives: list[FinishedLife]) -> None:
+        self.lives.extend(lives)
+
+    async def save_quiz(self, ctx: RoomContext, rows: list[dict[str, Any]]) -> None:
+        self.quiz.extend(rows)
+
+    async def save_room(self, ctx: RoomContext, players: int, stats: dict[str, Any]) -> None:
+        self.rooms.append({"players": players, **stats})
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url, decode_responses=True)
+    await client.flushdb()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def make_service(redis: Redis, clock: Clock, instance: str, cap: int = 500) -> RoomService:
+    settings = Settings(
+        redis_url="redis://unused", instance_id=instance, round_close_lease_seconds=5
+    )
+    return RoomService(RoomStore(redis, cap, 3600), SCENARIOS, settings, RecordingSink(), clock)
+
+
+@pytest.fixture
+async def service(redis: Redis, clock: Clock) -> AsyncIterator[RoomService]:
+    svc = make_service(redis, clock, "a")
+    yield svc
+    await svc.drain()
+
+
+def sink(svc: RoomService) -> RecordingSink:
+    assert isinstance(svc.results, RecordingSink)
+    return svc.results
+
+
+async def workshop(svc: RoomService, players: int = 3, seconds: int = 60) -> tuple[str, Identity]:
+    created = await svc.create_room(
+        CreateRoom(
+            type="create_room",
+            client_msg_id="c",
+            scenario_id="hangzhou-rider",
+            mode="workshop",
+            round_seconds=seconds,
+        )
+    )
+    host = await svc.authenticate(created["host_token"])
+    assert host.is_host
+    for i in range(players):
+        await svc.join(created["code"], f"p{i}")
+    return created["code"], host
+
+
+async def host(svc: RoomService, ident: Identity, action: str, **kw: Any) -> dict[str, Any]:
+    return await svc.host_action(
+        ident, HostAction(type="host", client_msg_id=f"{action}-{kw}", action=action, **kw)
+    )
+
+
+async def player_ids(redis: Redis, code: str) -> list[str]:
+    return sorted(await redis.hkeys(RoomKeys(code).players))
+
+
+def quiz(msg_id: str, phase: str, question_id: str, answer: int) -> QuizAnswer:
+    return QuizAnswer.model_validate(
+        {
+            "type": "quiz_answer",
+            "client_msg_id": msg_id,
+            "phase": phase,
+            "question_id": question_id,
+            "answer": answer,
+        }
+    )
+
+
+def decide_msg(round_index: int, msg_id: str, **decisions: Any) -> Decide:
+    return Decide(
+        type="decide",
+        client_msg_id=msg_id,
+        round=round_index,
+        decisions=DecisionsIn(job="hz-meituan-rider", **decisions),
+    )
+
+
+async def events(redis: Redis, code: str) -> list[dict[str, Any]]:
+    entries = await redis.xrange(RoomKeys(code).events)
+    return [json.loads(fields["d"]) for _, fields in entries]
+
+
+async def test_create_join_and_snapshot(service: RoomService, redis: Redis) -> None:
+    code, host_ident = await workshop(service, players=2)
+    assert len(code) == 6
+    assert code.isdigit()
+    snap = await service.snapshot(host_ident)
+    assert snap["role"] == "host"
+    assert snap["room_status"] == "lobby"
+    assert sorted(p["nickname"] for p in snap["players"]) == ["p0", "p1"]
+    kinds = [e["kind"] for e in await events(redis, code)]
+    assert kinds == ["room_created", "player_joined", "player_joined"]
+    # every room key expires when idle
+    assert await redis.pttl(RoomKeys(code).meta) > 0
+
+
+async def test_nicknames_are_cleaned_and_defaulted(service: RoomService) -> None:
+    code, _ = await workshop(service, players=0)
+    _, joined = await service.join(code, "  Ali\u202ece <b>x</b>\x00\n ")
+    assert joined["nickname"] == "Alice <b>x</b>"
+    _, anonymous = await service.join(code, "\u200b\u202e")
+    assert anonymous["nickname"]  # a friendly default, never empty
+    _, long = await service.join(code, "长" * 100)
+    assert len(long["nickname"]) == 24
+
+
+async def test_a_round_closes_when_everyone_decided(service: RoomService, redis: Redis) -> None:
+    code, host_ident = await workshop(service, players=2)
+    await host(service, host_ident, "start")
+    ids = await player_ids(redis, code)
+    first = await service.decide(Identity(code, ids[0]), decide_msg(0, "m1", pension="employee"))
+    assert (first["decided"], first["total"]) == (1, 2)
+    second = await service.decide(Identity(code, ids[1]), decide_msg(0, "m2"))
+    assert (second["decided"], second["total"]) == (2, 2)
+    meta = await redis.hgetall(RoomKeys(code).meta)
+    assert meta["round_state"] == "closed"
+    assert meta["closed_rounds"] == "1"
+    logs = {pid: decode_log(await redis.hget(RoomKeys(code).logs, pid)) for pid in ids}
+    assert logs[ids[0]][0].pension.value == "employee"
+    assert logs[ids[1]][0].pension.value == "none"
+    closed = [e for e in await events(redis, code) if e["kind"] == "round_closed"]
+    assert len(closed) == 1
+    assert closed[0]["defaulted"] == 0
+    assert closed[0]["stats"]["pension"] == {"employee": 1, "none": 1}
+    assert len(closed[0]["leaderboard"]) == 2
+    assert await redis.zscore("gig:deadlines", code) is None
+
+
+async def test_the_same_message_id_is_never_applied_twice(
+    service: RoomService, redis: Redis
+) -> None:
+    code, host_ident = await workshop(service, players=2)
+    await host(service, host_ident, "start")
+    pid = (await player_ids(redis, code))[0]
+    once = await service.decide(Identity(code, pid), decide_msg(0, "same", medical="residents"))
+    again = await service.decide(Identity(code, pid), decide_msg(0, "same", medical="employee"))
+    assert once == again
+    pending = json.loads(await redis.hget(RoomKeys(code).pending, pid))
+    assert pending["medical"] == "residents"
+
+
+async def test_refused_decisions_change_nothing(service: RoomService, redis: Redis) -> None:
+    code, host_ident = await workshop(service, players=2)
+    await host(service, host_ident, "start")
+    pid = (await player_ids(redis, code))[0]
+    me = Identity(code, pid)
+    with pytest.raises(ProtocolError) as wrong_round:
+        await service.decide(me, decide_msg(1, "r1"))
+    assert wrong_round.value.code == "rule/round_closed"
+    with pytest.raises(ProtocolError) as bad_job:
+        await service.decide(
+            me,
+            Decide(
+                type="decide",
+                client_msg_id="j",
+                round=0,
+                decisions=DecisionsIn(job="no-such-job"),
+            ),
+        )
+    assert bad_job.value.code == "rule/invalid_choice"
+    assert bad_job.value.client_msg_id == "j"
+    with pytest.raises(ProtocolError) as bad_base:
+        await service.decide(me, decide_msg(0, "b", pension="employee", pension_base_pct=301))
+    assert bad_base.value.code == "rule/invalid_choice"
+    assert await redis.hlen(RoomKeys(code).pending) == 0
+    with pytest.raises(ProtocolError) as host_decides:
+        await service.decide(host_ident, decide_msg(0, "h"))
+    assert host_decides.value.code == errors.NOT_IN_ROOM
+    with pytest.raises(ProtocolError) as player_hosts:
+        await host(service, me, "end")
+    assert player_hosts.value.code == errors.NOT_HOST
+    assert (await redis.hget(RoomKeys(code).meta, "status")) == "playing"
+
+
+async def test_deadline_closes_the_round_with_defaults(
+    service: RoomService, redis: Redis, clock: Clock
+) -> None:
+    code, host_ident = await workshop(service, players=3, seconds=30)
+    await host(service, host_ident, "start")
+    ids = await player_ids(redis, code)
+    await service.decide(Identity(code, ids[0]), decide_msg(0, "d", pension="employee"))
+    assert await service.poll_deadlines() == 0  # not due yet
+    clock.now += 30_001
+    assert await service.poll_deadlines() == 1
+    closed = [e for e in await events(redis, code) if e["kind"] == "round_closed"]
+    assert closed[0]["defaulted"] == 2
+    for pid in ids:
+        assert len(decode_log(await redis.hget(RoomKeys(code).logs, pid))) == 1
+    assert await service.poll_deadlines() == 0  # closed once only
+
+
+async def test_pause_keeps_the_time_left(service: RoomService, redis: Redis, clock: Clock) -> None:
+    code, host_ident = await workshop(service, players=2, seconds=30)
+    await host(service, host_ident, "start")
+    clock.now += 10_000
+    await host(service, host_ident, "pause")
+    clock.now += 60_000  # long past the old deadline
+    assert await service.poll_deadlines() == 0
+    pid = (await player_ids(redis, code))[0]
+    with pytest.raises(ProtocolError) as paused:
+        await service.decide(Identity(code, pid), decide_msg(0, "p"))
+    assert paused.value.code == errors.ROOM_STATE
+    resumed = await host(service, host_ident, "resume")
+    assert resumed["deadline"] == clock.now + 20_000
+    clock.now += 20_001
+    assert await service.poll_deadlines() == 1
+
+
+async def test_kicked_players_leave_the_game(service: RoomService, redis: Redis) -> None:
+    code, host_ident = await workshop(service, players=2)
+    await host(service, host_ident, "start")
+    ids = await player_ids(redis, code)
+    created = await service.join(code, "late")  # joins during round 0: no closed round yet
+    await host(service, host_ident, "kick", player_id=created[0].player_id)
+    with pytest.raises(ProtocolError) as kicked:
+        await service.decide(created[0], decide_msg(0, "k"))
+    assert kicked.value.code == errors.KICKED
+    token = created[1]["player_token"]
+    with pytest.raises(ProtocolError) as again:
+        await service.authenticate(token)
+    assert again.value.code == errors.KICKED
+    # the two others decide and the round closes without waiting for the kicked one
+    for i, pid in enumerate(ids):
+        reply = await service.decide(Identity(code, pid), decide_msg(0, f"x{i}"))
+    assert reply["total"] == 2
+    assert (await redis.hget(RoomKeys(code).meta, "round_state")) == "closed"
+
+
+async def test_two_instances_race_to_close_one_round(
+    redis: Redis, clock: Clock, service: RoomService
+) -> None:
+    other = make_service(redis, clock, "b")
+    code, host_ident = await workshop(service, players=4, seconds=30)
+    await host(service, host_ident, "start")
+    clock.now += 31_000
+    results = await asyncio.gather(
+        service.close_round(code, 0, "deadline"),
+        other.close_round(code, 0, "deadline"),
+        service.poll_deadlines(),
+        other.poll_deadlines(),
+    )
+    assert sum(1 for r in results if r) == 1
+    closed = [e for e in await events(redis, code) if e["kind"] == "round_closed"]
+    assert len(closed) == 1
+    for pid in await player_ids(redis, code):
+        assert len(decode_log(await redis.hget(RoomKeys(code).logs, pid))) == 1
+
+
+async def test_a_dead_closers_lease_is_taken_over(
+    redis: Redis, clock: Clock, service: RoomService
+) -> None:
+    other = make_service(redis, clock, "b")
+    code, host_ident = await workshop(service, players=2, seconds=30)
+    await host(service, host_ident, "start")
+    clock.now += 31_000
+    # instance a takes the round and dies before committing
+    taken = await service.store.begin_close(code, 0, "a", clock.now, 5_000, "deadline")
+    assert isinstance(taken, ClosingRound)
+    assert not await other.close_round(code, None, "deadline")
+    clock.now += 5_001
+    assert await other.close_round(code, None, "deadline")
+    # a's late commit is refused: the round was closed once
+    assert await service.store.commit_close(code, 0, "a", {}, ["{}"], False) is None
+    assert len([e for e in await events(redis, code) if e["kind"] == "round_closed"]) == 1
+
+
+async def test_late_joiners_get_default_rounds(service: RoomService, redis: Redis) -> None:
+    code, host_ident = await workshop(service, players=1)
+    await host(service, host_ident, "start")
+    pid = (await player_ids(redis, code))[0]
+    await service.decide(Identity(code, pid), decide_msg(0, "a"))
+    await host(service, host_ident, "open_round")
+    await service.decide(Identity(code, pid), decide_msg(1, "b"))
+    late, _ = await service.join(code, "late")
+    assert late.player_id is not None
+    log = decode_log(await redis.hget(RoomKeys(code).logs, late.player_id))
+    assert len(log) == 2
+    snap = await service.snapshot(late)
+    assert snap["status"]["round"] == 2
+
+
+async def test_a_solo_life_plays_through(service: RoomService, redis: Redis) -> None:
+    created = await service.create_room(
+        CreateRoom(
+            type="create_room",
+            client_msg_id="s",
+            scenario_id="shenzhen-driver",
+            mode="solo",
+            nickname="阿华",
+        )
+    )
+    assert "host_token" not in created  # host tokens are never sent to players
+    me = await service.authenticate(created["player_token"])
+    for r in range(created["rounds"]):
+        snap = await service.snapshot(me)
+        assert snap["round"] == r
+        assert snap["round_state"] == "open"
+        d = snap["status"]["defaults"]
+        await service.decide(
+            me,
+            Decide(
+                type="decide",
+                client_msg_id=f"r{r}",
+                round=r,
+                decisions=DecisionsIn.model_validate(d),
+            ),
+        )
+    await service.drain()
+    meta = await redis.hgetall(RoomKeys(created["code"]).meta)
+    assert meta["status"] == "finished"
+    snap = await service.snapshot(me)
+    assert snap["life_over"]["summary"]["score"] >= 0
+    assert {"insured", "uninsured"} <= set(snap["life_over"]["counterfactual"])
+    saved = sink(service).lives
+    assert [life.nickname for life in saved] == ["阿华"]
+    assert saved[0].finished
+    kinds = [e["kind"] for e in await events(redis, created["code"])]
+    assert kinds.count("round_closed") == created["rounds"]
+    assert kinds[-1] == "game_over"
+
+
+async def test_a_pool_round_shows_the_pool(service: RoomService, redis: Redis) -> None:
+    code, host_ident = await workshop(service, players=3)
+    await host(service, host_ident, "start", pool=True)
+    for i, pid in enumerate(await player_ids(redis, code)):
+        await service.decide(Identity(code, pid), decide_msg(0, f"p{i}"))
+    closed = next(e for e in await events(redis, code) if e["kind"] == "round_closed")
+    pool = closed["pool"]
+    assert pool["members"] == 3
+    losses = list(pool["losses"].values())
+    assert pool["total_losses"] == sum(losses)
+    assert pool["contribution"] == round(sum(losses) / 3)
+    assert pool["worst_pooled"] <= pool["worst_alone"]
+
+
+async def test_quiz_answers_are_measured(service: RoomService, redis: Redis) -> None:
+    code, _ = await workshop(service, players=1)
+    pid = (await player_ids(redis, code))[0]
+    me = Identity(code, pid)
+    question = SCENARIOS["hangzhou-rider"].quiz[0]
+    pre = await service.answer_quiz(
+        me,
+        quiz("q1", "pre", question.id, question.answer),
+    )
+    assert "correct" not in pre  # before the game the answer stays hidden
+    post = await service.answer_quiz(
+        me,
+        quiz("q2", "post", question.id, question.answer),
+    )
+    assert post["correct"] is True
+    await service.answer_quiz(
+        me,
+        quiz("q2", "post", question.id, question.answer),
+    )
+    await service.drain()
+    assert [(r["phase"], r["correct"]) for r in sink(service).quiz] == [
+        ("pre", True),
+        ("post", True),
+    ]
+    with pytest.raises(ProtocolError) as unknown:
+        await service.answer_quiz(
+            me,
+            quiz("q3", "pre", "nope", 0),
+        )
+    assert unknown.value.code == errors.INVALID_MESSAGE
+
+
+async def test_resume_reads_missed_events_or_says_trimmed(redis: Redis, clock: Clock) -> None:
+    small = make_service(redis, clock, "a", cap=100)
+    code, _ = await workshop(small, players=3)
+    missed = await small.store.events_since(code, 1)
+    assert missed is not None
+    assert [seq for seq, _ in missed] == [2, 3, 4]
+    assert await small.store.events_since(code, 4) == []
+    for i in range(400):
+        await small.join(code, f"x{i}")
+    assert await small.store.events_since(code, 1) is None  # trimmed: send a snapshot
+
+
+async def test_connected_players_close_the_round(
+    service: RoomService, redis: Redis, clock: Clock
+) -> None:
+    code, host_ident = await workshop(service, players=2)
+    await host(service, host_ident, "start")
+    online, offline = await player_ids(redis, code)
+    await service.mark_presence(code, {online: 45, offline: 0})
+    await service.decide(Identity(code, online), decide_msg(0, "o"))
+    for _ in range(50):
+        if (await redis.hget(RoomKeys(code).meta, "round_state")) == "closed":
+            break
+        await asyncio.sleep(0.05)
+    assert (await redis.hget(RoomKeys(code).meta, "round_state")) == "closed"
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", "nonsense", "123456.host.wrong", "12345.abc.def", "000000.deadbeef.xyz"],
+)
+async def test_forged_tokens_are_refused(service: RoomService, token: str) -> None:
+    await workshop(service, players=1)
+    with pytest.raises(ProtocolError) as refused:
+        await service.authenticate(token)
+    assert refused.value.code == errors.BAD_TOKEN
+
+
+async def test_another_rooms_token_does_not_open_this_room(service: RoomService) -> None:
+    code_a, _ = await workshop(service, players=0)
+    code_b, _ = await workshop(service, players=0)
+    _, joined = await service.join(code_a, "a")
+    forged = joined["player_token"].replace(code_a, code_b, 1)
+    with pytest.raises(ProtocolError) as refused:
+        await service.authenticate(forged)
+    assert refused.value.code == errors.BAD_TOKEN
