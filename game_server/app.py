@@ -12,6 +12,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response, WebSocket
@@ -59,6 +60,23 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
+PURGE_EVERY_SECONDS = 6 * 3600
+
+
+async def purge_old_results(results: ResultsStore, settings: Settings) -> None:
+    """Results are kept no longer than the operator allows (PIPL: no longer than needed)."""
+    while True:
+        try:
+            deleted = await results.purge_older_than(
+                settings.results_retention_days, datetime.now(UTC)
+            )
+            if deleted:
+                log.info("purged %d old result rows", deleted)
+        except Exception:
+            log.warning("purging old results failed", exc_info=True)
+        await asyncio.sleep(PURGE_EVERY_SECONDS)
+
+
 def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> FastAPI:
     """The app. ``embedded``: the project's own Redis server, stopped when the app shuts down
     (uvicorn ends the process by re-raising the signal, so code after it would not run)."""
@@ -82,6 +100,7 @@ def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> Fas
         app.state.results = results
         app.state.hub = hub
         tasks = [
+            asyncio.create_task(purge_old_results(results, settings), name="purge"),
             asyncio.create_task(bus.run(), name="room-bus"),
             asyncio.create_task(hub.heartbeat(), name="presence"),
             asyncio.create_task(hub.deadlines(settings.deadline_poll_seconds), name="deadlines"),

@@ -42,10 +42,18 @@ class RateLimit:
         self.stamp = time.monotonic()
         self.refused_in_a_row = 0
 
-    def allow(self) -> bool:
+    def _refill(self) -> None:
         now = time.monotonic()
         self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
+
+    def available(self) -> bool:
+        """Whether a message would be allowed now, without spending anything."""
+        self._refill()
+        return self.tokens >= 1
+
+    def allow(self) -> bool:
+        self._refill()
         if self.tokens >= 1:
             self.tokens -= 1
             self.refused_in_a_row = 0

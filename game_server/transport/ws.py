@@ -31,6 +31,7 @@ from game_server.transport.connections import (
     CLOSE_KICKED,
     CLOSE_POLICY,
     Connection,
+    RateLimit,
     Registry,
 )
 
@@ -57,6 +58,19 @@ class Hub:
     def __init__(self, service: RoomService, registry: Registry) -> None:
         self.service = service
         self.registry = registry
+        self.wrong_codes: dict[str, RateLimit] = {}
+
+    def _guesses_from(self, conn: Connection) -> RateLimit:
+        """Wrong room codes allowed from one address: 20 at once, then one every 6 seconds.
+        Only wrong codes count, so a whole venue behind one address can still join."""
+        client = conn.ws.client
+        address = client.host if client is not None else "?"
+        if len(self.wrong_codes) > 100_000:
+            self.wrong_codes.clear()
+        limit = self.wrong_codes.get(address)
+        if limit is None:
+            limit = self.wrong_codes[address] = RateLimit(rate=1 / 6, burst=20)
+        return limit
 
     # --- Room events from the bus -------------------------------------------------------------
 
@@ -164,7 +178,19 @@ class Hub:
             token = reply.get("player_token") or reply["host_token"]
             await self._enter(conn, await self.service.authenticate(token))
         elif isinstance(message, JoinRoom):
-            ident, reply = await self.service.join(message.code, message.nickname)
+            guesses = self._guesses_from(conn)
+            if not guesses.available():
+                raise ProtocolError(
+                    errors.JOIN_RATE_LIMITED,
+                    "too many wrong room codes; wait a minute",
+                    message.client_msg_id,
+                )
+            try:
+                ident, reply = await self.service.join(message.code, message.nickname)
+            except ProtocolError as exc:
+                if exc.code == errors.ROOM_NOT_FOUND:
+                    guesses.allow()  # a wrong code costs a token: guessing codes is slow
+                raise
             reply["client_msg_id"] = message.client_msg_id
             conn.send_message(reply)
             await self._enter(conn, ident)
