@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, R
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from game_server.content.schema import Scenario
+from game_server.engine import policy
 from game_server.protocol.errors import ProtocolError
 from game_server.service.rooms import HOST, RoomService, _hash
 from game_server.stores.results import ResultsStore
@@ -101,6 +102,58 @@ async def join_qr(code: CodePath, request: Request) -> Response:
     url = join_url(request, _valid_code(code))
     svg = segno.make(url, error="m").svg_inline(scale=8, border=2)
     return Response(svg, media_type="image/svg+xml")
+
+
+@router.get("/api/qr.svg")
+async def home_qr(request: Request) -> Response:
+    """The QR code of the game's own address, for the share card."""
+    base = request.app.state.settings.public_url or str(request.base_url)
+    svg = segno.make(base.rstrip("/") + "/", error="m").svg_inline(scale=8, border=2)
+    return Response(svg, media_type="image/svg+xml")
+
+
+@router.get("/api/calculator")
+async def calculator(
+    service: ServiceDep,
+    scenario_id: str,
+    city: str,
+    base_pct: Annotated[int, Query(ge=60, le=300)] = 60,
+    years: Annotated[int, Query(ge=1, le=50)] = 15,
+    retirement_age: Annotated[int, Query(ge=50, le=70)] = 63,
+) -> dict[str, Any]:
+    """Chosen base → monthly payment → estimated monthly pension, by the engine's own rules
+    (the guide's calculator: one formula, in one place)."""
+    found = service.scenarios.get(scenario_id)
+    if found is None:
+        raise HTTPException(404, "no such scenario")
+    try:
+        c = found.city(city)
+    except KeyError:
+        raise HTTPException(404, "no such city") from None
+    avg = c.average_wage_monthly.value
+    base = policy.contribution_base(
+        base_pct, avg, c.pension_base_floor.value, c.pension_base_ceiling.value
+    )
+    yearly, to_account = policy.yearly_flexible_contribution(base)
+    basic = policy.monthly_basic_pension(avg, base / avg, years)
+    account = policy.monthly_account_pension(to_account * years, retirement_age)
+    return {
+        "base_monthly": round(base, 2),
+        "payment_monthly": round(yearly / 12, 2),
+        "basic_pension_monthly": round(basic, 2),
+        "account_pension_monthly": round(account, 2),
+        "pension_monthly": round(basic + account, 2),
+        "estimate": any(
+            s.estimate
+            for s in (c.average_wage_monthly, c.pension_base_floor, c.pension_base_ceiling)
+        ),
+        "sources": {
+            "average_wage": c.average_wage_monthly.source,
+            "base_floor": c.pension_base_floor.source,
+            "formula": "国发〔2005〕38号; 国办发〔2019〕13号",
+        },
+        "note": "today's yuan, no interest on the account, average wage held constant",
+    }
 
 
 @router.get("/api/leaderboard")
