@@ -156,6 +156,9 @@ async def run_bots(
         if isinstance(bot, BaseException):
             failed += 1
             print(f"a bot failed: {bot!r}")
+        elif not bot.player_id:
+            failed += 1
+            print(f"{bot.nickname} could not join: {', '.join(bot.errors) or 'no answer'}")
         else:
             print(f"{bot.nickname}: {bot.rounds_played} rounds, score {bot.score}")
     return 1 if failed else 0

@@ -296,7 +296,7 @@ class RoomService:
     async def mark_presence(self, code: str, seconds: Mapping[str, float]) -> None:
         now = self.now_ms()
         await self.store.set_presence(
-            code, {pid: now + int(s * 1000) for pid, s in seconds.items()}
+            code, self.instance, {pid: now + int(s * 1000) for pid, s in seconds.items()}
         )
 
     # --- Snapshots --------------------------------------------------------------------------
@@ -388,6 +388,9 @@ class RoomService:
         if ident.player_id is None:
             raise ProtocolError(errors.NOT_IN_ROOM, "the host does not play", msg.client_msg_id)
         ctx = await self.context(ident.code)
+        seen = await self.store.ack(ident.code, ident.player_id, msg.client_msg_id)
+        if seen is not None:  # a resend after a drop: the same answer, never applied twice
+            return self._ack(msg, seen)
         view = await self._player(ident, msg.client_msg_id)
         life = self.cache.life(ctx.scenario, ctx.seed, decode_log(view.log))
         decisions = decisions_from_message(msg.decisions)
@@ -411,12 +414,17 @@ class RoomService:
             await self.close_round(ident.code, msg.round, "all_decided")
         else:
             self._schedule_check(ident.code, msg.round)
+        return self._ack(msg, f"{msg.round}|{decided}|{total}")
+
+    @staticmethod
+    def _ack(msg: DecideMessage, answer: str) -> dict[str, Any]:
+        round_text, decided, total = answer.split("|")
         return {
             "type": "ack",
             "client_msg_id": msg.client_msg_id,
-            "round": msg.round,
-            "decided": decided,
-            "total": total,
+            "round": int(round_text),
+            "decided": int(decided),
+            "total": int(total),
         }
 
     async def _player(self, ident: Identity, msg_id: str | None) -> PlayerView:

@@ -7,7 +7,8 @@ All keys of a room share the hash tag ``{room:CODE}`` so a Redis Cluster keeps t
 - ``{room:C}:kicked``   set of player ids
 - ``{room:C}:logs``     hash: player id -> JSON list of the decisions of closed rounds
 - ``{room:C}:pending``  hash: player id -> JSON decisions for the open round
-- ``{room:C}:presence`` hash: player id -> ms until which the player counts as connected
+- ``{room:C}:presence`` hash: "player|instance" -> ms until which that instance counts the
+  player as connected
 - ``{room:C}:acks``     hash: "player:client_msg_id" -> the answer already given (idempotency)
 - ``{room:C}:quiz``     hash: "player:phase:question" -> answer
 - ``{room:C}:events``   stream, capped: entry id ``SEQ-0`` holds the room event of sequence SEQ
@@ -282,12 +283,19 @@ _ALL_CONNECTED_DECIDED = (
     _PRELUDE
     + """
 local now = tonumber(ARGV[4])
-local ids = redis.call('HKEYS', players)
+-- presence fields are "player|instance": a player is connected while any instance says so
+local connected = {}
+local flat = redis.call('HGETALL', presence)
+for i = 1, #flat, 2 do
+  if tonumber(flat[i + 1]) > now then
+    connected[string.match(flat[i], '^[^|]*')] = true
+  end
+end
 local waiting = 0
-for _, id in ipairs(ids) do
-  if redis.call('SISMEMBER', kicked, id) == 0 and redis.call('HEXISTS', pending, id) == 0 then
-    local until_ms = tonumber(redis.call('HGET', presence, id) or '0')
-    if until_ms > now then waiting = waiting + 1 end
+for id, _ in pairs(connected) do
+  if redis.call('HEXISTS', players, id) == 1 and redis.call('SISMEMBER', kicked, id) == 0
+    and redis.call('HEXISTS', pending, id) == 0 then
+    waiting = waiting + 1
   end
 end
 return waiting
@@ -600,10 +608,18 @@ class RoomStore:
         raw: dict[str, str] = await self._r.hgetall(RoomKeys(code).pending)
         return raw
 
-    async def set_presence(self, code: str, until_ms: Mapping[str, int]) -> None:
+    async def set_presence(self, code: str, instance: str, until_ms: Mapping[str, int]) -> None:
+        """Until when each player counts as connected, as this instance sees it."""
         if until_ms:
             keys = RoomKeys(code)
-            await self._r.hset(keys.presence, mapping=dict(until_ms))
+            fields = {f"{pid}|{instance}": until for pid, until in until_ms.items()}
+            await self._r.hset(keys.presence, mapping=fields)
+            await self._r.pexpire(keys.presence, self.ttl_ms)
+
+    async def ack(self, code: str, player_id: str, msg_id: str) -> str | None:
+        """The answer already given to this player's message, if it was seen."""
+        answer = await self._r.hget(RoomKeys(code).acks, f"{player_id}:{msg_id}")
+        return None if answer is None else str(answer)
 
     async def events_since(self, code: str, last_seq: int) -> list[tuple[int, str]] | None:
         """Events after ``last_seq`` in order, or ``None`` when some were trimmed away."""

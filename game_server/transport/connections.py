@@ -77,6 +77,8 @@ class Connection:
         self.held: list[tuple[int, str, dict[str, Any]]] = []
         self.closing = False
         self.close_code = 1000
+        self.greeted = False
+        """True once the hello was answered with a welcome."""
         self.limit = RateLimit(rate=10, burst=30)
 
     def send(self, text: str) -> None:

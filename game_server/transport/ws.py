@@ -112,7 +112,6 @@ class Hub:
         conn = Connection(ws)
         writer = asyncio.create_task(conn.writer())
         CONNECTIONS.inc()
-        hello_done = False
         try:
             while not conn.closing:
                 try:
@@ -132,11 +131,10 @@ class Hub:
                 try:
                     message = decode(raw)
                     MESSAGES.labels(message.type).inc()
-                    if not hello_done and not isinstance(message, Hello):
+                    if not conn.greeted and not isinstance(message, Hello):
                         raise ProtocolError(errors.HELLO_FIRST, "say hello first")
                     started = asyncio.get_running_loop().time()
                     await self._handle(conn, message)
-                    hello_done = True
                     LATENCY.labels(message.type).observe(
                         asyncio.get_running_loop().time() - started
                     )
@@ -149,7 +147,13 @@ class Hub:
             CONNECTIONS.dec()
             ident = conn.identity
             await self.registry.detach(conn)
-            if ident is not None and ident.player_id is not None:
+            if (
+                ident is not None
+                and ident.player_id is not None
+                and ident.player_id not in self.registry.player_ids(ident.code)
+            ):
+                # Only this instance's entry, and only when this was the player's last
+                # connection here: another tab, or a reconnect elsewhere, keeps them present.
                 await self._quietly(self.service.mark_presence(ident.code, {ident.player_id: 0}))
             conn.close(conn.close_code)
             await writer
@@ -217,6 +221,7 @@ class Hub:
                 "instance": self.service.instance,
             }
         )
+        conn.greeted = True  # a refused token below does not undo the hello
         if hello.token is not None:
             ident = await self.service.authenticate(hello.token)
             await self._enter(conn, ident, hello.last_seq)

@@ -1,0 +1,96 @@
+"""End-to-end fixtures: real server processes on a real Redis and a real database.
+
+Each test module gets its own Redis server (an embedded one in a temporary directory, or
+``TEST_REDIS_URL``, moved to database 15 and flushed) and its own results database (a SQLite file,
+or ``TEST_DATABASE_URL`` for PostgreSQL), and starts game servers with ``start_server``; they are
+stopped (SIGTERM) at the end of the module. When a test fails, the end of every server log of
+the module is added to its report.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import redis
+from e2e_support import ServerProcess
+
+from game_server.stores.embedded_redis import EmbeddedRedis
+
+EXTERNAL_TEST_DB = 15
+
+_MODULE_SERVERS: dict[str, list[ServerProcess]] = {}
+"""Every server a module started (running or not), for the logs in failure reports."""
+
+
+def _external_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.path.strip("/") not in ("", "0"):
+        return url
+    return urlunsplit(parts._replace(path=f"/{EXTERNAL_TEST_DB}"))
+
+
+@pytest.fixture(scope="module")
+def e2e_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="module")
+def e2e_redis_url(e2e_dir: Path) -> Iterator[str]:
+    """A Redis server for this module's game servers."""
+    external = os.environ.get("TEST_REDIS_URL")
+    if external:
+        url = _external_url(external)
+        with redis.Redis.from_url(url) as client:
+            client.flushdb()
+        yield url
+        return
+    server = EmbeddedRedis(e2e_dir / "redis")
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def e2e_database_url(e2e_dir: Path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{e2e_dir / 'results.db'}"
+
+
+@pytest.fixture(scope="module")
+def start_server(
+    request: pytest.FixtureRequest, e2e_dir: Path, e2e_redis_url: str, e2e_database_url: str
+) -> Iterator[Callable[[str], ServerProcess]]:
+    """``start_server(instance_id)``: a running game server on this module's Redis and
+    database (stopped at the end of the module)."""
+    started = _MODULE_SERVERS.setdefault(request.module.__name__, [])
+
+    def start(instance_id: str) -> ServerProcess:
+        server = ServerProcess(e2e_dir, e2e_redis_url, e2e_database_url, instance_id)
+        started.append(server)
+        return server.start()
+
+    try:
+        yield start
+    finally:
+        for server in started:
+            server.stop()
+        _MODULE_SERVERS.pop(request.module.__name__, None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.failed:
+        module = getattr(item, "module", None)
+        name = module.__name__ if module is not None else ""
+        for server in _MODULE_SERVERS.get(name, []):
+            report.sections.append(
+                (f"server {server.instance_id} log ({server.log_path})", server.log_tail())
+            )
+    return report
