@@ -62,6 +62,7 @@ from game_server.stores.room_store import (
 log = logging.getLogger(__name__)
 
 PRE_POST_QUESTIONS = 3
+CONTEXT_FRESH_SECONDS = 600.0
 LEADERBOARD_SIZE = 10
 HOST = "host"
 
@@ -136,16 +137,20 @@ class RoomService:
         self.now_ms = now_ms
         self.instance = settings.instance_id
         self.cache = LifeCache()
-        self._contexts: dict[str, RoomContext] = {}
+        self._contexts: dict[str, tuple[RoomContext, float]] = {}
         self._checks: set[str] = set()
         self._background: set[asyncio.Task[None]] = set()
 
     # --- Rooms and players ----------------------------------------------------------------
 
     async def context(self, code: str) -> RoomContext:
-        ctx = self._contexts.get(code)
-        if ctx is not None:
-            return ctx
+        cached = self._contexts.get(code)
+        now = time.monotonic()
+        # A room's context never changes, but an expired room's code can be drawn again for a
+        # new room: an entry unused for a while is read again (rooms expire only when idle).
+        if cached is not None and now - cached[1] < CONTEXT_FRESH_SECONDS:
+            self._contexts[code] = (cached[0], now)
+            return cached[0]
         meta = await self.store.meta(code)
         if not meta:
             raise ProtocolError(errors.ROOM_NOT_FOUND, f"there is no room {code}")
@@ -159,7 +164,7 @@ class RoomService:
         )
         if len(self._contexts) > 10_000:
             self._contexts.clear()
-        self._contexts[code] = ctx
+        self._contexts[code] = (ctx, now)
         return ctx
 
     async def create_room(self, msg: CreateRoom) -> dict[str, Any]:
