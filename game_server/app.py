@@ -18,7 +18,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request, Response, WebSocket
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -86,7 +86,15 @@ def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> Fas
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        redis = Redis.from_url(str(settings.redis_url), decode_responses=True)
+        # A blocking pool: a burst (a venue's Wi-Fi drops and 500 phones reconnect) waits for
+        # a connection instead of failing with "too many connections".
+        pool = BlockingConnectionPool.from_url(
+            str(settings.redis_url),
+            decode_responses=True,
+            max_connections=settings.redis_max_connections,
+            timeout=10,
+        )
+        redis = Redis(connection_pool=pool)
         results = ResultsStore(settings.effective_database_url)
         await results.migrate()
         store = RoomStore(redis, settings.stream_max_events, settings.room_idle_seconds)
@@ -115,6 +123,7 @@ def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> Fas
                 await service.drain()
             await bus.close()
             await redis.aclose()
+            await pool.aclose()
             await results.dispose()
             if embedded is not None:
                 embedded.stop()

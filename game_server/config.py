@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     round_close_lease_seconds: float = Field(default=10.0, gt=0)
     deadline_poll_seconds: float = Field(default=0.5, gt=0)
     max_players_per_room: int = Field(default=3000, ge=1)
+    redis_max_connections: int = Field(default=200, ge=4)
     ws_ping_seconds: float = Field(default=20.0, gt=0)
     """The server pings each socket this often and drops one that does not answer in as long:
     a phone that went silent loses its connection (its seat waits for it to resume)."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
 import importlib
 import os
 import shutil
@@ -28,7 +29,7 @@ import subprocess
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Literal, Self
+from typing import IO, Literal, Self
 
 import redis
 from redis.backoff import NoBackoff
@@ -110,6 +111,7 @@ class EmbeddedRedis:
         self._port: int | None = port
         self._binary = binary
         self._process: subprocess.Popen[bytes] | None = None
+        self._lock: IO[bytes] | None = None
 
     # --- properties -------------------------------------------------------------------------
 
@@ -154,6 +156,7 @@ class EmbeddedRedis:
         self._reap()
         binary = self._binary if self._binary is not None else find_redis_server()
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._take_directory()
         if self._port is not None:
             self._spawn(binary, self._port, auto_port=False)
             return self.url
@@ -338,6 +341,29 @@ class EmbeddedRedis:
         process.wait()
         self._process = None
         atexit.unregister(self._stop_at_exit)
+        self._release_directory()
+
+    def _take_directory(self) -> None:
+        """Two servers must never share one data directory (two append-only writers would
+        corrupt it): an exclusive lock on ``DATA_DIR/.lock`` for as long as ours runs."""
+        if self._lock is not None:
+            return
+        handle = (self.data_dir / ".lock").open("wb")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise EmbeddedRedisError(
+                f"another Gig Life server is using {self.data_dir}: stop it first, or set "
+                "DATA_DIR to another folder"
+            ) from None
+        self._lock = handle
+
+    def _release_directory(self) -> None:
+        if self._lock is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+            self._lock = None
 
     def _stop_at_exit(self) -> None:
         with contextlib.suppress(Exception):

@@ -131,7 +131,10 @@ class Registry:
     async def attach(self, conn: Connection, ident: Identity) -> None:
         if conn.identity is not None:
             await self.detach(conn)
+        # A connection may move to another room (play again): sequence numbers start anew.
         conn.identity = ident
+        conn.last_seq = 0
+        conn.held = []
         conn.ready = False
         room = self.rooms.setdefault(ident.code, {})
         room[conn.id] = conn

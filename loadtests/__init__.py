@@ -1,0 +1,1 @@
+"""Load tests: ``python -m loadtests.run`` (see README.md); never imported by the test suite."""

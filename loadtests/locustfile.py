@@ -1,0 +1,818 @@
+"""Locust load test for Gig Life (零工人生): solo lives and workshop rooms over WebSocket ``/ws``.
+
+Run it through ``python -m loadtests.run`` (``make loadtest``), which starts a server, runs
+Locust headless and prints a summary; or by hand against a running server::
+
+    python -m locust -f loadtests/locustfile.py --headless -u 200 -r 20 -t 60s \
+        --host http://127.0.0.1:8000
+
+Users (the mix, by Locust weights; see SOLO_SHARE and ROOM_SIZE):
+
+- ``SoloPlayer``: connects, creates a solo room, plays the whole life (a decision about every
+  LOAD_THINK seconds, the three quiz questions before and after), then starts another life on a
+  new connection, as the web client's "play again" does (SOLO_REUSE=1: on the same connection).
+- ``WorkshopHost``: creates a workshop room, puts it in this process's registry of open rooms,
+  starts the game when ROOM_SIZE players joined (or when nobody joined for LOBBY_QUIET seconds,
+  or after LOBBY_WAIT), opens each next round HOST_PAUSE seconds after a round closed, and after
+  ``game_over`` creates the next room.
+- ``WorkshopPlayer``: takes a seat in an open room from the registry, joins, decides after about
+  LOAD_THINK seconds each round, and after its life is over looks for another room.
+
+Settings (environment variables):
+
+=============  ==============  ===============================================================
+LOAD_THINK     3               mean seconds a player thinks before a decision (each think is
+                               uniform in 0.5-1.5 times this)
+SOLO_SHARE     0.5             share of the users playing solo (0: only workshops, 1: only solo)
+ROOM_SIZE      10              players a workshop host waits for
+LOBBY_WAIT     20              most seconds a host waits for its room to fill before it starts
+                               with whoever joined
+LOBBY_QUIET    5               a host also starts once nobody joined for this long
+ROUND_SECONDS  30              a workshop round's deadline (the server closes the round then)
+HOST_PAUSE     1               seconds the host shows a round's results before opening the next
+SCENARIO       hangzhou-rider  the scenario every room plays
+LOAD_QUIZ      1               answer the quiz before and after each life (0: skip it)
+ACK_TIMEOUT    10              seconds an action may wait for its answer before it is a failure
+WS_PATH        /ws             the WebSocket path on the host
+SOLO_REUSE     0               1: a solo player's next life on the same connection (a second
+                               ``create_room``), which the protocol allows; 0: a new connection
+=============  ==============  ===============================================================
+
+What is reported (request type ``WS``; times in ms from the send to the answer's arrival):
+
+- ``connect``: TCP + WebSocket handshake + ``hello`` -> ``welcome``;
+- ``solo: create_room``, ``workshop: create_room``, ``workshop: join``;
+- ``solo: decide→ack``, ``workshop: decide→ack``: a decision to its ``ack`` (the last decision of
+  a round also closes the round before the ack is sent);
+- ``solo: decide→result``: a solo decision to the player's ``round_result``;
+- ``host: start→ack``, ``host: open_round→ack``, ``quiz→ack``;
+- ``broadcast: round start``: the host's ``start``/``open_round`` send to each player's receipt
+  of ``round_opened`` (all users live in this one process, so both ends read the same clock);
+- failures only: ``connection`` (an open socket failed or the server closed it; a failed
+  ``connect`` is reported as such), ``error: CODE`` (an error answering no pending request),
+  ``solo: life stalled`` / ``workshop: life stalled`` / ``workshop: game stalled`` (a life or a
+  host's game ran out of its time budget, or heard nothing for too long), ``client error`` (a
+  bug here, with a traceback in Locust's log). An action without an answer within ACK_TIMEOUT
+  fails under its own name, as does one whose connection closed before the answer.
+
+Every user's loops are bounded in time; a user whose socket fails reports it and starts afresh.
+The whole test must run in ONE Locust process (no ``--processes``/workers): hosts and players
+meet through a registry in this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import logging
+import os
+import random
+import time
+from collections import deque
+from typing import Any
+
+import gevent
+import websocket
+from gevent.lock import Semaphore
+from gevent.queue import Empty, Queue
+from locust import User, constant, events, task
+
+log = logging.getLogger("gig-life-load")
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    return float(raw) if raw else default
+
+
+THINK = max(0.0, _env_float("LOAD_THINK", 3.0))
+SOLO_SHARE = min(1.0, max(0.0, _env_float("SOLO_SHARE", 0.5)))
+ROOM_SIZE = max(1, int(_env_float("ROOM_SIZE", 10)))
+LOBBY_WAIT = max(1.0, _env_float("LOBBY_WAIT", 20.0))
+LOBBY_QUIET = max(0.5, _env_float("LOBBY_QUIET", 5.0))
+ROUND_SECONDS = min(3600, max(10, int(_env_float("ROUND_SECONDS", 30))))
+HOST_PAUSE = max(0.0, _env_float("HOST_PAUSE", 1.0))
+SCENARIO = os.environ.get("SCENARIO", "").strip() or "hangzhou-rider"
+QUIZ = os.environ.get("LOAD_QUIZ", "1").strip() not in ("0", "false", "no", "")
+ACK_TIMEOUT = max(1.0, _env_float("ACK_TIMEOUT", 10.0))
+WS_PATH = os.environ.get("WS_PATH", "").strip() or "/ws"
+SOLO_REUSE = os.environ.get("SOLO_REUSE", "0").strip() not in ("0", "false", "no", "")
+
+CONNECT_TIMEOUT = 10.0
+EXPECTED_ROUNDS = 10
+"""Used for time budgets before the server said how many rounds a life has."""
+FATAL_CODES = frozenset({"room/not_found", "room/kicked", "auth/bad_token", "room/full"})
+
+# --- Weights: SOLO_SHARE of the users play solo, the rest are hosts and players 1 : ROOM_SIZE ---
+
+_WORKSHOP_WEIGHT = ROOM_SIZE + 1
+if SOLO_SHARE >= 1.0:
+    _SOLO_WEIGHT = 1
+elif SOLO_SHARE <= 0.0:
+    _SOLO_WEIGHT = 0
+else:
+    _SOLO_WEIGHT = max(1, round(_WORKSHOP_WEIGHT * SOLO_SHARE / (1.0 - SOLO_SHARE)))
+
+
+def now() -> float:
+    return time.perf_counter()
+
+
+# --- What users of this process share -----------------------------------------------------------
+
+
+class RoomRegistry:
+    """Workshop rooms in their lobby, by code, with the seats players have claimed."""
+
+    def __init__(self) -> None:
+        self._lock = Semaphore()
+        self._rooms: dict[str, list[int]] = {}  # code -> [seats, claimed]
+
+    def open(self, code: str, seats: int) -> None:
+        with self._lock:
+            self._rooms[code] = [seats, 0]
+
+    def close(self, code: str) -> None:
+        with self._lock:
+            self._rooms.pop(code, None)
+
+    def claim(self) -> str | None:
+        """A seat in the oldest room that still has one (rooms fill one after the other)."""
+        with self._lock:
+            for code, seats in self._rooms.items():
+                if seats[1] < seats[0]:
+                    seats[1] += 1
+                    return code
+        return None
+
+    def release(self, code: str) -> None:
+        with self._lock:
+            seats = self._rooms.get(code)
+            if seats is not None and seats[1] > 0:
+                seats[1] -= 1
+
+
+ROOMS = RoomRegistry()
+ROUND_SENT: dict[tuple[str, int], float] = {}
+"""(room code, round) -> when the host sent the action that opens it (perf_counter)."""
+COUNTS: dict[str, int] = {
+    "solo_lives": 0,
+    "workshop_games": 0,
+    "workshop_lives": 0,
+    "decisions": 0,
+    "reconnects": 0,
+}
+
+
+@events.test_stop.add_listener
+def _report_counts(**_: Any) -> None:
+    # loadtests/run.py reads this line from Locust's log.
+    log.info("GIGLIFE-COUNTS %s", json.dumps(COUNTS, sort_keys=True))
+
+
+# --- One WebSocket connection -------------------------------------------------------------------
+
+
+class SessionClosed(Exception):
+    """The connection failed or the server closed it (``reported``: already sent to Locust)."""
+
+    def __init__(self, why: str, reported: bool = False) -> None:
+        super().__init__(why)
+        self.reported = reported
+
+
+class ServerError(Exception):
+    """An ``error`` message from the server."""
+
+
+class Session:
+    """A WebSocket connection with a reader greenlet that stamps each message on arrival.
+
+    ``request`` sends an action and remembers when; the reader reports the answer (an ``ack``, a
+    reply, or an ``error``) to Locust as soon as it arrives, so a user's think time never
+    inflates a measured latency. Every message also goes to an inbox for the user's logic.
+    """
+
+    def __init__(self, user: GigUser) -> None:
+        self.user = user
+        self.url = _ws_url(user.host or "http://127.0.0.1:8000")
+        self.ws: websocket.WebSocket | None = None
+        self.reader: gevent.Greenlet | None = None
+        self.inbox: Queue[tuple[float, dict[str, Any] | None, Any]] = Queue()
+        self.backlog: deque[tuple[float, dict[str, Any]]] = deque()
+        self.pending: dict[str, tuple[str, float, bool]] = {}
+        """client_msg_id -> (request name, sent at, exclusive)."""
+        self.closed = True
+        self._ids = itertools.count(1)
+        self._prefix = f"{random.getrandbits(32):08x}"
+
+    # --- life cycle ---------------------------------------------------------------------------
+
+    def open(self) -> None:
+        self.close()
+        self.inbox = Queue()
+        self.backlog.clear()
+        started = now()
+        try:
+            ws = websocket.create_connection(
+                self.url, timeout=CONNECT_TIMEOUT, enable_multithread=True
+            )
+            ws.send(json.dumps({"type": "hello", "protocol": 1}))
+            raw = ws.recv()
+            reply = json.loads(raw) if raw else {}
+            if reply.get("type") != "welcome":
+                ws.close(timeout=1)
+                raise ValueError(f"no welcome: {str(raw)[:200]}")
+            ws.settimeout(60.0)  # the server pings every 20 s; a minute of silence is dead
+        except (OSError, websocket.WebSocketException, ValueError) as exc:
+            self.user.report("connect", started, exception=exc)
+            raise SessionClosed(f"connect: {exc!r}", reported=True) from exc
+        self.user.report("connect", started, len(raw))
+        self.ws = ws
+        self.closed = False
+        self.reader = gevent.spawn(self._read, ws, self.inbox)
+
+    def close(self, quietly: bool = True) -> None:
+        """Close the connection; pending actions fail unless ``quietly`` (the test is ending,
+        or the user is done with the room)."""
+        reader, ws = self.reader, self.ws
+        self.reader = self.ws = None
+        self.closed = True
+        if reader is not None and reader is not gevent.getcurrent():
+            reader.kill(block=True, timeout=1.0)
+        if ws is not None:
+            with contextlib.suppress(Exception):  # closing a broken socket
+                ws.close(timeout=1)
+        pending, self.pending = self.pending, {}
+        if not quietly:
+            for name, sent, _ in pending.values():
+                self.user.report(name, sent, exception=SessionClosed("closed before the answer"))
+
+    def _read(self, ws: websocket.WebSocket, inbox: Queue[Any]) -> None:
+        while True:
+            try:
+                raw = ws.recv()
+                if not raw:
+                    raise SessionClosed("the server closed the connection")
+            except Exception as exc:
+                inbox.put((now(), None, exc))
+                return
+            arrived = now()
+            try:
+                msg = json.loads(raw)
+            except ValueError:
+                self.user.report("connection", arrived, exception=ValueError("not JSON"))
+                continue
+            if not isinstance(msg, dict):
+                continue
+            self._answer(msg, arrived, len(raw))
+            inbox.put((arrived, msg, None))
+
+    def _answer(self, msg: dict[str, Any], arrived: float, length: int) -> None:
+        cid = msg.get("client_msg_id")
+        is_error = msg.get("type") == "error"
+        if cid is None and is_error:
+            # Some refusals (a failed join) carry no id: they answer the exclusive request.
+            cid = next((k for k, v in self.pending.items() if v[2]), None)
+            if cid is not None:
+                msg["_answers"] = cid
+        entry = self.pending.pop(cid, None) if cid is not None else None
+        if entry is None:
+            if is_error:
+                code = msg.get("code")
+                self.user.report(
+                    f"error: {code}", arrived, length, ServerError(f"{code}: {msg.get('message')}")
+                )
+            return
+        name, sent, _ = entry
+        exception = None
+        if is_error:
+            exception = ServerError(f"{msg.get('code')}: {msg.get('message')}")
+        self.user.report(name, sent, length, exception, ended=arrived)
+
+    # --- sending and receiving ----------------------------------------------------------------
+
+    def msg_id(self) -> str:
+        return f"{self._prefix}-{next(self._ids)}"
+
+    def send(self, message: dict[str, Any]) -> None:
+        if self.closed or self.ws is None:
+            raise SessionClosed("not connected")
+        try:
+            self.ws.send(json.dumps(message, ensure_ascii=False))
+        except (OSError, websocket.WebSocketException) as exc:
+            raise SessionClosed(f"send: {exc!r}") from exc
+
+    def request(self, message: dict[str, Any], name: str, exclusive: bool = False) -> str:
+        """Send an action with a fresh ``client_msg_id``; its answer is reported as ``name``."""
+        cid = self.msg_id()
+        message["client_msg_id"] = cid
+        self.pending[cid] = (name, now(), exclusive)
+        try:
+            self.send(message)
+        except SessionClosed:
+            self.pending.pop(cid, None)
+            raise
+        return cid
+
+    def next(self, timeout: float) -> tuple[float, dict[str, Any]] | None:
+        """The next message and its arrival time, or None after ``timeout`` seconds."""
+        self._expire()
+        if self.backlog:
+            return self.backlog.popleft()
+        if self.closed:
+            raise SessionClosed("not connected")
+        try:
+            arrived, msg, exc = self.inbox.get(timeout=max(0.0, timeout))
+        except Empty:
+            return None
+        if msg is None:
+            self.closed = True
+            raise SessionClosed(repr(exc))
+        return arrived, msg
+
+    def wait_reply(self, cid: str, timeout: float = ACK_TIMEOUT) -> dict[str, Any] | None:
+        """The answer to request ``cid`` (kept out of order: other messages wait in the backlog),
+        or None when it did not come in time (then reported as a failure)."""
+        deadline = now() + timeout
+        held: list[tuple[float, dict[str, Any]]] = []
+        try:
+            while now() < deadline:
+                item = self.next(deadline - now())
+                if item is None:
+                    continue
+                msg = item[1]
+                if msg.get("client_msg_id") == cid or msg.get("_answers") == cid:
+                    return msg
+                held.append(item)
+        finally:
+            self.backlog.extendleft(reversed(held))
+        self._expire(force=cid)
+        return None
+
+    def drain(self, timeout: float = ACK_TIMEOUT) -> None:
+        """Wait (bounded) until every action sent has its answer; other messages are dropped."""
+        deadline = now() + timeout
+        while self.pending and not self.closed and now() < deadline:
+            self.next(min(0.5, max(0.0, deadline - now())))
+
+    def _expire(self, force: str | None = None) -> None:
+        """Report actions whose answer is overdue as failures."""
+        if not self.pending:
+            return
+        limit = now() - ACK_TIMEOUT
+        for cid, (name, sent, _) in list(self.pending.items()):
+            if sent < limit or cid == force:
+                del self.pending[cid]
+                self.user.report(
+                    name, sent, exception=TimeoutError(f"no answer within {ACK_TIMEOUT:g} s")
+                )
+
+
+def _ws_url(host: str) -> str:
+    host = host.rstrip("/")
+    if host.startswith("https://"):
+        return "wss://" + host[len("https://") :] + WS_PATH
+    if host.startswith("http://"):
+        return "ws://" + host[len("http://") :] + WS_PATH
+    if host.startswith(("ws://", "wss://")):
+        return host if host.endswith(WS_PATH) else host + WS_PATH
+    return "ws://" + host + WS_PATH
+
+
+# --- Decisions ----------------------------------------------------------------------------------
+
+
+def choose(status: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """The server's defaults, changed the way a player might (as ``game_server.bots``)."""
+    decisions = dict(status["defaults"])
+    working = (status.get("stage") or {}).get("phase") == "working"
+    kind = rng.choice(("insured", "nothing", "default"))
+    if kind == "insured":
+        decisions.update(pension="employee", pension_base_pct=60, medical="employee")
+        decisions["accident_insurance"] = working
+        decisions["residents_tier"] = 0
+    elif kind == "nothing":
+        decisions.update(pension="none", medical="none", accident_insurance=False, residents_tier=0)
+    if decisions.get("pension") == "none":
+        decisions["personal_pension"] = 0
+    return decisions
+
+
+# --- Users --------------------------------------------------------------------------------------
+
+
+class GigUser(User):
+    """What every user here shares: one session, reporting, and a fresh start after a failure."""
+
+    abstract = True
+    wait_time = constant(1)
+
+    def __init__(self, environment: Any) -> None:
+        super().__init__(environment)
+        self.rng = random.Random()
+        self.session = Session(self)
+        self.stopping = False
+        self.room: str | None = None
+        """The room code the user is in (for the log)."""
+
+    def report(
+        self,
+        name: str,
+        started: float,
+        length: int = 0,
+        exception: BaseException | None = None,
+        ended: float | None = None,
+    ) -> None:
+        if self.stopping:
+            return
+        elapsed = ((ended if ended is not None else now()) - started) * 1000.0
+        self.environment.events.request.fire(
+            request_type="WS",
+            name=name,
+            response_time=max(0.0, elapsed),
+            response_length=length,
+            exception=exception,
+            context={},
+        )
+
+    def fail(self, name: str, why: str) -> None:
+        self.report(name, now(), exception=RuntimeError(why))
+
+    def on_stop(self) -> None:
+        self.stopping = True
+        self.session.close(quietly=True)
+
+    def guarded(self, body: Any) -> None:
+        """Run one session of play; a broken connection is reported and the next starts over."""
+        try:
+            body()
+        except SessionClosed as exc:
+            if not self.stopping:
+                COUNTS["reconnects"] += 1
+                if not exc.reported:
+                    self.report("connection", now(), exception=exc)
+            self.session.close(quietly=self.stopping)
+            gevent.sleep(self.rng.uniform(0.5, 1.5))
+        except Exception as exc:
+            log.exception("a load-test user failed")
+            if not self.stopping:
+                self.fail("client error", repr(exc)[:200])
+            self.session.close(quietly=True)
+            gevent.sleep(1.0)
+
+    def ensure_open(self) -> Session:
+        if self.session.closed:
+            self.session.open()
+        return self.session
+
+    def play_life(
+        self, s: Session, mode: str, code: str | None, budget: float, idle: float
+    ) -> bool:
+        """Play a life in the room this session just entered, until ``life_over``.
+
+        Decides once per open round after a think; ``mode`` is ``solo`` or ``workshop``; ``code``
+        (workshop) is the room, to match ``round_opened`` with the host's send time. Gives up
+        (a failure) after ``budget`` seconds, or ``idle`` seconds without any message.
+        """
+        deadline = now() + budget
+        last_heard = now()
+        status: dict[str, Any] | None = None
+        open_round: int | None = None
+        opened_at = now()
+        decided: set[int] = set()
+        retried: set[int] = set()
+        decide_ids: dict[str, int] = {}
+        decide_sent: dict[int, float] = {}
+        quizzed = False
+        quiz_ids: list[str] = []
+        seen: deque[str] = deque(maxlen=8)  # the last messages, for the log when it stalls
+
+        def stalled(why: str) -> bool:
+            self.fail(f"{mode}: life stalled", why)
+            log.warning(
+                "%s life stalled (%s): room %s, status round %s, open round %s, decided %s, "
+                "last messages %s",
+                mode,
+                why,
+                code or self.room,
+                status.get("round") if status else None,
+                open_round,
+                sorted(decided),
+                list(seen),
+            )
+            return False
+
+        while True:
+            left = deadline - now()
+            if left <= 0:
+                return stalled(f"no life_over within {budget:.0f} s")
+            if now() - last_heard > idle:
+                return stalled(f"nothing from the server for {idle:.0f} s")
+            item = s.next(min(left, 2.0))
+            if item is None:
+                continue
+            arrived, msg = item
+            last_heard = max(last_heard, arrived)
+            kind = msg.get("type")
+            detail = (msg.get("event") or {}).get("kind") or msg.get("code") or ""
+            seen.append(f"{kind}:{detail}@{msg.get('seq', '')}" if detail else str(kind))
+            if kind == "snapshot":
+                if isinstance(msg.get("status"), dict):
+                    status = msg["status"]
+                if msg.get("round_state") == "open" and msg.get("room_status") == "playing":
+                    open_round, opened_at = int(msg["round"]), arrived
+                quiz_ids = [str(q) for q in msg.get("quiz_ids") or []]
+                if QUIZ and not quizzed:
+                    quizzed = True
+                    self.quiz(s, "pre", quiz_ids)
+                if msg.get("life_over"):
+                    return True
+            elif kind == "round_result":
+                status = msg.get("status") or status
+                if mode == "solo" and status is not None:
+                    sent = decide_sent.pop(int(status.get("round", 0)) - 1, None)
+                    if sent is not None:
+                        self.report("solo: decide→result", sent, ended=arrived)
+            elif kind == "event":
+                event = msg.get("event") or {}
+                if event.get("kind") == "round_opened":
+                    open_round, opened_at = int(event["round"]), arrived
+                    sent = ROUND_SENT.get((code, open_round)) if code else None
+                    if sent is not None:
+                        self.report("broadcast: round start", sent, ended=arrived)
+            elif kind == "life_over":
+                if QUIZ:
+                    self.quiz(s, "post", quiz_ids)
+                return True
+            elif kind == "error":
+                r = decide_ids.pop(str(msg.get("client_msg_id")), None)
+                code_ = str(msg.get("code"))
+                if code_ in FATAL_CODES:
+                    return False
+                if (
+                    r is not None
+                    and r not in retried
+                    and code_.startswith("rule/")
+                    and code_ != "rule/round_closed"
+                    and status is not None
+                    and "defaults" in status
+                ):
+                    retried.add(r)  # the server's own defaults are always allowed
+                    cid = s.request(
+                        {"type": "decide", "round": r, "decisions": dict(status["defaults"])},
+                        f"{mode}: decide→ack",
+                    )
+                    decide_ids[cid] = r
+            if (
+                status is not None
+                and open_round is not None
+                and open_round not in decided
+                and status.get("round") == open_round
+                and "defaults" in status
+            ):
+                decided.add(open_round)
+                think = self.rng.uniform(0.5, 1.5) * THINK
+                wait = opened_at + think - now()
+                if wait > 0:
+                    gevent.sleep(min(wait, max(0.0, deadline - now())))
+                decide_sent[open_round] = now()
+                cid = s.request(
+                    {
+                        "type": "decide",
+                        "round": open_round,
+                        "decisions": choose(status, self.rng),
+                    },
+                    f"{mode}: decide→ack",
+                )
+                decide_ids[cid] = open_round
+                last_heard = now()
+                COUNTS["decisions"] += 1
+
+    def quiz(self, s: Session, phase: str, ids: list[str]) -> None:
+        """Answer the questions one at a time, reading each for a moment as a player does."""
+        for i, qid in enumerate(ids):
+            if i:
+                gevent.sleep(self.rng.uniform(0.2, 0.6) * THINK)
+            s.request(
+                {
+                    "type": "quiz_answer",
+                    "phase": phase,
+                    "question_id": qid,
+                    "answer": self.rng.randrange(2),
+                },
+                "quiz→ack",
+            )
+
+
+def _life_budget(rounds: int = EXPECTED_ROUNDS) -> float:
+    """Seconds a solo life may take before it counts as stalled."""
+    return rounds * (1.5 * THINK + ACK_TIMEOUT) + 30.0
+
+
+def _game_budget(rounds: int = EXPECTED_ROUNDS) -> float:
+    """Seconds a workshop game may take after its start."""
+    return rounds * (ROUND_SECONDS + HOST_PAUSE + ACK_TIMEOUT) + 30.0
+
+
+SOLO_IDLE = 1.5 * THINK + 2 * ACK_TIMEOUT
+"""Longest silence in a solo life: a think, then the answers to the decision."""
+WORKSHOP_IDLE = max(3 * LOBBY_WAIT, ROUND_SECONDS + HOST_PAUSE) + 2 * ACK_TIMEOUT
+"""Longest silence in a workshop: the lobby (a host gives up after 3 x LOBBY_WAIT), or a round
+that runs to its deadline and the host's pause."""
+
+
+class SoloPlayer(GigUser):
+    """Plays solo lives one after the other."""
+
+    abstract = _SOLO_WEIGHT == 0
+    weight = max(1, _SOLO_WEIGHT)
+
+    @task
+    def life(self) -> None:
+        self.guarded(self._life)
+
+    def _life(self) -> None:
+        s = self.ensure_open()
+        cid = s.request(
+            {"type": "create_room", "scenario_id": SCENARIO, "mode": "solo"},
+            "solo: create_room",
+            exclusive=True,
+        )
+        reply = s.wait_reply(cid)
+        if reply is None or reply.get("type") != "room_created":
+            gevent.sleep(1.0)
+            return
+        self.room = str(reply.get("code"))
+        budget = _life_budget(int(reply.get("rounds") or EXPECTED_ROUNDS))
+        if self.play_life(s, "solo", None, budget, SOLO_IDLE):
+            COUNTS["solo_lives"] += 1
+        if not SOLO_REUSE:
+            # "Play again" in the web client loads a new page: a new connection per life.
+            s.drain()
+            s.close(quietly=True)
+
+
+class WorkshopHost(GigUser):
+    """Runs workshop rooms one after the other."""
+
+    abstract = SOLO_SHARE >= 1.0
+    weight = 1
+
+    def __init__(self, environment: Any) -> None:
+        super().__init__(environment)
+        self.code: str | None = None
+
+    @task
+    def game(self) -> None:
+        self.guarded(self._game)
+
+    def on_stop(self) -> None:
+        if self.code is not None:
+            ROOMS.close(self.code)
+        super().on_stop()
+
+    def _forget(self) -> None:
+        if self.code is not None:
+            ROOMS.close(self.code)
+            for key in [k for k in ROUND_SENT if k[0] == self.code]:
+                del ROUND_SENT[key]
+            self.code = None
+
+    def _game(self) -> None:
+        self._forget()
+        # A fresh connection per workshop, as a trainer opens the host page for each.
+        s = self.session
+        s.open()
+        try:
+            self._run_room(s)
+        finally:
+            if self.code is not None:
+                ROOMS.close(self.code)
+            s.close(quietly=True)
+
+    def _run_room(self, s: Session) -> None:
+        cid = s.request(
+            {
+                "type": "create_room",
+                "scenario_id": SCENARIO,
+                "mode": "workshop",
+                "round_seconds": ROUND_SECONDS,
+            },
+            "workshop: create_room",
+            exclusive=True,
+        )
+        reply = s.wait_reply(cid)
+        if reply is None or reply.get("type") != "room_created":
+            gevent.sleep(1.0)
+            return
+        code = str(reply["code"])
+        rounds = int(reply.get("rounds") or EXPECTED_ROUNDS)
+        self.code = code
+        ROOMS.open(code, ROOM_SIZE)
+
+        # Lobby: wait for the room to fill (bounded).
+        created = last_join = now()
+        joined = 0
+        while True:
+            t = now()
+            if joined >= ROOM_SIZE:
+                break
+            if joined and (t - created >= LOBBY_WAIT or t - last_join >= LOBBY_QUIET):
+                break
+            if t - created >= 3 * LOBBY_WAIT:
+                # Nobody came (more hosts than players): give the room up.
+                ROOMS.close(code)
+                s.wait_reply(s.request({"type": "host", "action": "end"}, "host: end→ack"))
+                return
+            item = s.next(0.5)
+            if item is not None:
+                event = item[1].get("event") or {}
+                if event.get("kind") == "player_joined":
+                    joined += 1
+                    last_join = item[0]
+        ROOMS.close(code)
+
+        ROUND_SENT[(code, 0)] = now()
+        s.request({"type": "host", "action": "start"}, "host: start→ack")
+
+        deadline = now() + _game_budget(rounds)
+        last_heard = now()
+        idle = ROUND_SECONDS + HOST_PAUSE + 2 * ACK_TIMEOUT
+        while True:
+            left = deadline - now()
+            if left <= 0:
+                self.fail("workshop: game stalled", f"no game_over within {_game_budget():.0f} s")
+                return
+            if now() - last_heard > idle:
+                self.fail("workshop: game stalled", f"nothing from the server for {idle:.0f} s")
+                return
+            item = s.next(min(left, 2.0))
+            if item is None:
+                continue
+            last_heard = max(last_heard, item[0])
+            msg = item[1]
+            if msg.get("type") == "error" and msg.get("code") in FATAL_CODES:
+                return
+            event = msg.get("event") or {}
+            kind = event.get("kind")
+            if kind == "round_closed":
+                r = int(event["round"]) + 1
+                if r < rounds:
+                    gevent.sleep(HOST_PAUSE)
+                    ROUND_SENT[(code, r)] = now()
+                    s.request({"type": "host", "action": "open_round"}, "host: open_round→ack")
+            elif kind == "game_over":
+                COUNTS["workshop_games"] += 1
+                # Let the players read their ends before the host leaves.
+                gevent.sleep(1.0)
+                return
+
+
+class WorkshopPlayer(GigUser):
+    """Joins open workshop rooms and plays their games, one after the other."""
+
+    abstract = SOLO_SHARE >= 1.0
+    weight = ROOM_SIZE
+
+    @task
+    def game(self) -> None:
+        self.guarded(self._game)
+
+    def _game(self) -> None:
+        code = self._claim()
+        if code is None:
+            return
+        s = self.session
+        try:
+            s.open()
+        except SessionClosed:
+            ROOMS.release(code)
+            raise
+        try:
+            cid = s.request(
+                {"type": "join", "code": code, "nickname": f"压测{self.rng.randrange(10**6)}"},
+                "workshop: join",
+                exclusive=True,
+            )
+            reply = s.wait_reply(cid)
+            if reply is None or reply.get("type") != "joined":
+                ROOMS.release(code)
+                return
+            budget = 3 * LOBBY_WAIT + _game_budget()
+            if self.play_life(s, "workshop", code, budget, WORKSHOP_IDLE):
+                COUNTS["workshop_lives"] += 1
+            s.drain()
+        finally:
+            s.close(quietly=True)
+
+    def _claim(self) -> str | None:
+        """A seat in an open room, waiting (bounded) for a host to open one."""
+        give_up = now() + 3 * LOBBY_WAIT
+        while now() < give_up:
+            code = ROOMS.claim()
+            if code is not None:
+                return code
+            gevent.sleep(self.rng.uniform(0.2, 0.5))
+        return None
