@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run play test lint validate balance bench-engine loadtest clean
+.PHONY: run play test lint validate balance bench-engine loadtest bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ bench-engine: $(STAMP)
 ## loadtest: start the server and run Locust headless (USERS, SECONDS to change the default)
 loadtest: $(STAMP)
 	$(BIN)/python -m loadtests.run --users $(or $(USERS),200) --seconds $(or $(SECONDS),60)
+
+## bench: server benchmark (one and two instances, against a bare echo baseline); see docs/performance.md
+bench: $(STAMP)
+	$(BIN)/python -m loadtests.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
