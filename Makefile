@@ -20,8 +20,9 @@ run: $(STAMP)
 play: $(STAMP)
 	$(BIN)/python -m game_server play
 
-## test: every test, with warnings as errors
+## test: every test, with warnings as errors (installs a browser for the page tests if missing)
 test: $(STAMP)
+	bash scripts/ensure-browser.sh $(BIN)
 	$(BIN)/python -m game_server validate scenarios
 	$(BIN)/python -m pytest
 
