@@ -238,7 +238,7 @@ class RoomService:
     async def join(self, code: str, nickname: str | None) -> tuple[Identity, dict[str, Any]]:
         ctx = await self.context(code)
         name = clean_nickname(nickname)
-        for _ in range(5):
+        for _ in range(25):
             meta = await self.store.meta(code)
             if not meta:
                 raise ProtocolError(errors.ROOM_NOT_FOUND, f"there is no room {code}")
@@ -265,7 +265,8 @@ class RoomService:
                     event,
                 )
             except StoreError as exc:
-                if exc.code == "retry":
+                if exc.code == "retry":  # a round is closing: join just after it
+                    await asyncio.sleep(0.2)
                     continue
                 raise ProtocolError(exc.code, _STORE_MESSAGES.get(exc.code, exc.code)) from None
             identity = Identity(code, player_id)
@@ -570,24 +571,25 @@ class RoomService:
         for pid in players:
             if pid in closing.kicked:
                 continue
-            past = decode_log(closing.logs.get(pid))
-            life = self.cache.life(scenario, ctx.seed, past)
-            if life.finished or life.round != r:
-                lives[pid] = life
-                continue
-            decisions: Decisions | None = None
-            raw = closing.pending.get(pid)
-            if raw is not None:
-                decisions = decisions_from_message(DecisionsIn.model_validate_json(raw))
-            if decisions is None or check(scenario, life, Decide(r, decisions)) is not None:
-                decisions = default_decisions(scenario, life)
-                defaulted += 1
-            result = apply(scenario, life, Decide(r, decisions))
-            assert not isinstance(result, RuleViolation)
-            log_now = [*past, decisions]
-            self.cache.put(scenario, ctx.seed, log_now, result.state)
-            new_logs[pid] = encode_log(log_now)
-            lives[pid] = result.state
+            log_now = decode_log(closing.logs.get(pid))
+            life = self.cache.life(scenario, ctx.seed, log_now)
+            # Normally one step (round r); a life that is behind (it should not be, but a room
+            # must never stall on one seat) catches up with the defaults.
+            while not life.finished and life.round <= r:
+                decisions: Decisions | None = None
+                raw = closing.pending.get(pid) if life.round == r else None
+                if raw is not None:
+                    decisions = decisions_from_message(DecisionsIn.model_validate_json(raw))
+                if decisions is None or check(scenario, life, Decide(life.round, decisions)):
+                    decisions = default_decisions(scenario, life)
+                    defaulted += life.round == r
+                result = apply(scenario, life, Decide(life.round, decisions))
+                assert not isinstance(result, RuleViolation)
+                log_now = [*log_now, decisions]
+                life = result.state
+                self.cache.put(scenario, ctx.seed, log_now, life)
+                new_logs[pid] = encode_log(log_now)
+            lives[pid] = life
         finished = r + 1 >= ctx.rounds
         event: dict[str, Any] = {
             "kind": "round_closed",

@@ -128,7 +128,10 @@ if redis.call('EXISTS', meta) == 0 then return {'err', 'room/not_found'} end
 local status = redis.call('HGET', meta, 'status')
 if status == 'finished' then return {'err', 'room/wrong_state'} end
 if redis.call('HLEN', players) >= tonumber(ARGV[7]) then return {'err', 'room/full'} end
-if redis.call('HGET', meta, 'closed_rounds') ~= ARGV[8] then return {'err', 'retry'} end
+if redis.call('HGET', meta, 'closed_rounds') ~= ARGV[8]
+  or redis.call('HGET', meta, 'round_state') == 'closing' then
+  return {'err', 'retry'}
+end
 if redis.call('HSETNX', players, ARGV[4], ARGV[5]) == 0 then return {'err', 'retry'} end
 redis.call('HSET', logs, ARGV[4], ARGV[6])
 local seq = emit(ARGV[9])
