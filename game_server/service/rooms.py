@@ -18,7 +18,7 @@ import statistics
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from game_server.config import Settings
@@ -229,6 +229,8 @@ class RoomService:
             reply["nickname"] = nickname
         else:
             reply["host_token"] = f"{code}.{HOST}.{host_secret}"
+        if self.settings.public_url:
+            reply["join_url"] = f"{self.settings.public_url.rstrip('/')}/?room={code}"
         return reply
 
     @staticmethod
@@ -567,6 +569,7 @@ class RoomService:
         meta = await self.store.meta(ctx.code)
         new_logs: dict[str, str] = {}
         lives: dict[str, LifeState] = {}
+        played: dict[str, tuple[LifeState, Decisions]] = {}
         defaulted = 0
         for pid in players:
             if pid in closing.kicked:
@@ -583,6 +586,8 @@ class RoomService:
                 if decisions is None or check(scenario, life, Decide(life.round, decisions)):
                     decisions = default_decisions(scenario, life)
                     defaulted += life.round == r
+                if life.round == r:
+                    played[pid] = (life, decisions)
                 result = apply(scenario, life, Decide(life.round, decisions))
                 assert not isinstance(result, RuleViolation)
                 log_now = [*log_now, decisions]
@@ -600,7 +605,7 @@ class RoomService:
             "leaderboard": leaderboard(scenario, lives, players, LEADERBOARD_SIZE),
         }
         if meta.get("pool") == "1":
-            event["pool"] = pool_view(lives, r)
+            event["pool"] = pool_view(own_fortunes(scenario, played, ctx.seed))
         events = [encode(event)]
         if finished:
             events.append(
@@ -730,14 +735,24 @@ def leaderboard(
     ]
 
 
-def pool_view(lives: Mapping[str, LifeState], round_index: int) -> dict[str, Any]:
-    """The group risk pool over the room's bills of this round: everyone pays the average, the
-    pool pays each bill."""
-    losses = {
-        pid: life.history[round_index].ledger.bills
-        for pid, life in lives.items()
-        if len(life.history) > round_index
-    }
+def own_fortunes(
+    scenario: Scenario, played: Mapping[str, tuple[LifeState, Decisions]], seed: int
+) -> dict[str, float]:
+    """Each player's bills for the round had they met their own fortune: the same stage, with
+    their own decisions, drawn from a seed of their own. (The room shares one seed so the
+    debrief can compare choices; pooling needs the misfortunes to differ, as they do in life.)"""
+    bills: dict[str, float] = {}
+    for pid, (before, decisions) in played.items():
+        own_seed = int.from_bytes(hashlib.sha256(f"{seed}:{pid}".encode()).digest()[:8], "big")
+        result = apply(scenario, replace(before, seed=own_seed), Decide(before.round, decisions))
+        if not isinstance(result, RuleViolation):
+            bills[pid] = result.state.history[-1].ledger.bills
+    return bills
+
+
+def pool_view(losses: Mapping[str, float]) -> dict[str, Any]:
+    """The group risk pool over the members' bills: everyone pays the average, the pool pays
+    each bill."""
     share = statistics.fmean(losses.values()) if losses else 0.0
     result = risk_pool([PoolMember(pid, share, loss) for pid, loss in losses.items()])
     return {

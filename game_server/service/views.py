@@ -13,6 +13,7 @@ from game_server.engine import (
     LifeSummary,
     default_decisions,
     policy,
+    summarize,
 )
 from game_server.engine.events import Event
 from game_server.engine.state import StageRecord
@@ -71,7 +72,21 @@ def status_view(scenario: Scenario, state: LifeState) -> dict[str, Any]:
         "minimum_years": policy.minimum_contribution_years(retirement_year),
         "monthly_pension": round(p.employee_monthly + p.residents_monthly),
         "finished": state.finished,
+        "timeline": [
+            {
+                "round": r.stage.index,
+                "start_age": r.stage.start_age,
+                "end_age": r.stage.end_age,
+                "savings": round(r.savings_end),
+                "health": round(r.health_end),
+            }
+            for r in state.history
+        ],
     }
+    if state.history:
+        summary = summarize(scenario, state)
+        out["score"] = summary.score
+        out["score_parts"] = asdict(summary.parts)
     if stage is not None:
         out["stage"] = {
             "index": stage.index,

@@ -13,7 +13,8 @@ All keys of a room share the hash tag ``{room:CODE}`` so a Redis Cluster keeps t
 - ``{room:C}:quiz``     hash: "player:phase:question" -> answer
 - ``{room:C}:events``   stream, capped: entry id ``SEQ-0`` holds the room event of sequence SEQ
 - channel ``{room:C}:bus`` carries ``SEQ|json`` for every event, published in the same script as
-  the stream entry, so every instance sees a room's events in the same order.
+  the stream entry, so every instance sees a room's events in the same order; ``0|json`` carries
+  passing counts for hosts (how many decided), neither stored nor numbered.
 
 The global sorted set ``gig:deadlines`` (room code -> deadline in ms) lets any instance find
 rounds that are due. It is written *before* a round opens and cleared *after* it closes, so an
@@ -155,6 +156,9 @@ if m[2] ~= ARGV[5] or m[3] ~= 'open' then return {'err', 'rule/round_closed'} en
 redis.call('HSET', pending, ARGV[4], ARGV[6])
 local decided, total = redis.call('HLEN', pending), active_count()
 local answer = ARGV[5] .. '|' .. decided .. '|' .. total
+-- sequence 0: a passing count for the hosts' live bars, neither stored nor numbered
+redis.call('PUBLISH', channel, '0|' .. cjson.encode({kind = 'decided',
+  round = tonumber(ARGV[5]), decided = decided, total = total}))
 redis.call('HSET', acks, ARGV[7], answer)
 touch()
 return {'ok', answer}

@@ -179,6 +179,11 @@ class Registry:
                 later.append((event_seq, text, event))
         return later
 
+    def send_to_hosts(self, code: str, text: str) -> None:
+        for conn in self.rooms.get(code, {}).values():
+            if conn.ready and conn.identity is not None and conn.identity.is_host:
+                conn.send(text)
+
     def player_ids(self, code: str) -> list[str]:
         ids = {
             c.identity.player_id
@@ -200,7 +205,10 @@ class RoomBus:
         redis: Redis,
         fetch_since: Callable[[str, int], Awaitable[list[tuple[int, str]] | None]],
         handle: EventHandler,
+        on_passing: Callable[[str, str], None] = lambda code, payload: None,
     ) -> None:
+        self.on_passing = on_passing
+        """Unnumbered messages (seq 0), such as decision counts for the hosts."""
         self.redis = redis
         self.pubsub = redis.pubsub(ignore_subscribe_messages=True)
         self.fetch_since = fetch_since
@@ -252,6 +260,9 @@ class RoomBus:
             code = channel[len("{room:") : channel.index("}")]
             data = str(message["data"])
             seq_text, _, payload = data.partition("|")
+            if seq_text == "0":
+                self.on_passing(code, payload)
+                continue
             queue = self.queues.get(code)
             if queue is not None:
                 queue.put_nowait((int(seq_text), payload))

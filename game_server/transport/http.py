@@ -81,13 +81,14 @@ async def scenario(scenario_id: str, service: ServiceDep) -> dict[str, Any]:
 
 
 @router.get("/api/rooms/{code}")
-async def room(code: CodePath, service: ServiceDep) -> dict[str, Any]:
+async def room(code: CodePath, service: ServiceDep, request: Request) -> dict[str, Any]:
     meta = await service.store.meta(_valid_code(code))
     if not meta:
         raise HTTPException(404, "no such room")
     players = await service.store.redis.hlen(f"{{room:{code}}}:players")
     return {
         "code": code,
+        "join_url": join_url(request, code),
         "scenario_id": meta["scenario"],
         "mode": meta["mode"],
         "status": meta["status"],
@@ -100,7 +101,7 @@ async def room(code: CodePath, service: ServiceDep) -> dict[str, Any]:
 @router.get("/api/rooms/{code}/qr.svg")
 async def join_qr(code: CodePath, request: Request) -> Response:
     url = join_url(request, _valid_code(code))
-    svg = segno.make(url, error="m").svg_inline(scale=8, border=2)
+    svg = segno.make(url, error="m").svg_inline(scale=8, border=2, omitsize=True)
     return Response(svg, media_type="image/svg+xml")
 
 
@@ -108,7 +109,7 @@ async def join_qr(code: CodePath, request: Request) -> Response:
 async def home_qr(request: Request) -> Response:
     """The QR code of the game's own address, for the share card."""
     base = request.app.state.settings.public_url or str(request.base_url)
-    svg = segno.make(base.rstrip("/") + "/", error="m").svg_inline(scale=8, border=2)
+    svg = segno.make(base.rstrip("/") + "/", error="m").svg_inline(scale=8, border=2, omitsize=True)
     return Response(svg, media_type="image/svg+xml")
 
 

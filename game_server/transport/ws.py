@@ -74,6 +74,10 @@ class Hub:
 
     # --- Room events from the bus -------------------------------------------------------------
 
+    def on_passing(self, code: str, payload: str) -> None:
+        """A decision count: to the room's hosts on this instance, as an unnumbered event."""
+        self.registry.send_to_hosts(code, f'{{"type":"event","seq":0,"event":{payload}}}')
+
     async def on_event(self, code: str, seq: int, event: dict[str, Any], payload: str) -> None:
         text = f'{{"type":"event","seq":{seq},"event":{payload}}}'
         self.registry.deliver(code, seq, text, event)

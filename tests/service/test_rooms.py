@@ -389,17 +389,22 @@ async def test_a_solo_life_plays_through(service: RoomService, redis: Redis) -> 
 
 
 async def test_a_pool_round_shows_the_pool(service: RoomService, redis: Redis) -> None:
-    code, host_ident = await workshop(service, players=3)
+    """In a pool round each player meets a fortune of their own (the room otherwise shares its
+    draws), so the misfortunes differ and pooling them shows: 20 players with identical bills
+    would be a one-in-a-million room."""
+    code, host_ident = await workshop(service, players=20)
     await host(service, host_ident, "start", pool=True)
     for i, pid in enumerate(await player_ids(redis, code)):
         await service.decide(Identity(code, pid), decide_msg(0, f"p{i}"))
     closed = next(e for e in await events(redis, code) if e["kind"] == "round_closed")
     pool = closed["pool"]
-    assert pool["members"] == 3
+    assert pool["members"] == 20
     losses = list(pool["losses"].values())
+    assert len(set(losses)) > 1
     assert pool["total_losses"] == sum(losses)
-    assert pool["contribution"] == round(sum(losses) / 3)
-    assert pool["worst_pooled"] <= pool["worst_alone"]
+    assert pool["contribution"] == round(sum(losses) / 20)
+    assert pool["worst_alone"] == max(losses)
+    assert pool["worst_pooled"] < pool["worst_alone"]
 
 
 async def test_quiz_answers_are_measured(service: RoomService, redis: Redis) -> None:

@@ -1,0 +1,1329 @@
+// The player page (phone): join or play alone, the lobby quiz, each round's situation and
+// decisions, what happened, and the end of the life.
+import { t, tx, txOther, initLang, onLangChange, isEn } from './i18n.js';
+import { money, pct, yrs, num } from './format.js';
+import {
+  h, $, clear, icon, iconText, card, radios, announce, toast, msgId, serverNow, fmtClock, bar,
+  reducedMotion, refreshReadButtons,
+} from './ui.js';
+import { GameSocket, loadSession, saveSession, dropSession, rememberLast, lastCode } from './net.js';
+import * as SC from './scenario.js';
+import { timeline } from './chart.js';
+import { BADGE_TEXT, badgeTitle } from './badges.js';
+import { realWorldCard } from './common.js';
+
+const NICKS_ZH = ['向日葵', '小蜜蜂', '蒲公英', '小松鼠', '山茶花', '小海豚', '银杏叶', '小骆驼'];
+const NICKS_EN = ['Sunflower', 'Bee', 'Dandelion', 'Squirrel', 'Camellia', 'Dolphin', 'Ginkgo', 'Camel'];
+
+const S = {
+  view: 'start',
+  startMode: 'join',
+  prefillCode: '',
+  sc: null,
+  scenarios: null,
+  session: null,
+  socket: null,
+  room: { status: null, round: 0, roundState: 'none', deadline: 0, remaining: 0, pool: false, rounds: 0, playerCount: 0, mode: 'workshop', quizIds: [] },
+  status: null,
+  lastStage: null,
+  lastClosed: null,
+  lifeOver: null,
+  draft: null,
+  draftRound: -1,
+  sentRound: null,
+  ack: null,
+  decideError: '',
+  joining: false,
+  formError: '',
+  soloScenario: null,
+  message: null,
+  shareUrl: null,
+};
+
+// --- Start -------------------------------------------------------------------------------
+
+async function init() {
+  await initLang();
+  setInterval(tick, 1000);
+  onLangChange(() => { renderView(); renderStrip(); });
+  const p = new URLSearchParams(location.search);
+  const code = (p.get('room') || '').trim();
+  if (/^\d{6}$/.test(code)) {
+    const saved = loadSession(code);
+    if (saved && saved.role === 'player' && saved.token) { resume(saved); return; }
+    S.prefillCode = code;
+  }
+  if (p.has('solo')) S.startMode = 'solo';
+  go('start');
+}
+
+function defaultNickname() {
+  try {
+    const saved = localStorage.getItem('gl.nick');
+    if (saved) return saved;
+  } catch (e) { /* */ }
+  const i = Math.floor(Math.random() * NICKS_ZH.length);
+  return (isEn() ? NICKS_EN[i] : NICKS_ZH[i]) + (10 + Math.floor(Math.random() * 90));
+}
+
+function rememberNick(n) {
+  try { localStorage.setItem('gl.nick', n); } catch (e) { /* */ }
+}
+
+function newSocket(session) {
+  const resumeFirst = !!(session && session.cache && session.cache.status);
+  const sock = new GameSocket({ session: session, onMessage: onMessage, onStatus: onStatus, resumeFirst: resumeFirst });
+  S.socket = sock;
+  sock.start();
+  return sock;
+}
+
+function resume(session) {
+  S.session = session;
+  const c = session.cache;
+  newSocket(session);
+  if (c && c.status && session.scenario_id) {
+    // Draw the saved screen at once; the socket brings it up to date (resumed events or a
+    // fresh snapshot).
+    Object.assign(S.room, c.room || {});
+    S.status = c.status;
+    S.lastStage = c.lastStage || null;
+    S.lastClosed = c.lastClosed || null;
+    S.lifeOver = c.lifeOver || null;
+    S.draft = c.draft || null;
+    S.draftRound = c.draftRound === undefined ? -1 : c.draftRound;
+    S.sentRound = c.sentRound === undefined ? null : c.sentRound;
+    S.ack = c.ack || null;
+    S.message = { title: t('net.connecting'), text: '' };
+    go('message');
+    ensureScenario(session.scenario_id).then(() => { if (S.view === 'message') chooseView(); }).catch(() => {});
+  } else {
+    S.message = { title: t('net.connecting'), text: '' };
+    go('message');
+    if (session.scenario_id) SC.getScenario(session.scenario_id).then((sc) => { S.sc = sc; }).catch(() => {});
+  }
+}
+
+/** Keep what the screen shows in the session, so a refresh can draw it before reconnecting. */
+function saveCache() {
+  const s = S.session;
+  if (!s || !S.status) return;
+  s.cache = {
+    room: S.room, status: S.status, lastStage: S.lastStage, lastClosed: S.lastClosed, lifeOver: S.lifeOver,
+    draft: S.draft, draftRound: S.draftRound, sentRound: S.sentRound, ack: S.ack,
+  };
+  saveSession(s);
+}
+
+function startJoin(code, nickname) {
+  S.formError = '';
+  S.joining = true;
+  rememberNick(nickname);
+  if (S.socket) S.socket.stop();
+  const sock = newSocket(null);
+  sock.send({ type: 'join', client_msg_id: msgId('j'), code: code, nickname: nickname });
+  renderStart();
+}
+
+function startSolo(scenarioId, nickname) {
+  S.formError = '';
+  S.joining = true;
+  S.soloScenario = scenarioId;
+  rememberNick(nickname);
+  if (S.socket) S.socket.stop();
+  const sock = newSocket(null);
+  sock.send({ type: 'create_room', client_msg_id: msgId('c'), scenario_id: scenarioId, mode: 'solo', nickname: nickname });
+  renderStart();
+}
+
+function beginSession(m, mode) {
+  const s = {
+    code: m.code, token: m.player_token, role: 'player', player_id: m.player_id, nickname: m.nickname,
+    scenario_id: m.scenario_id || null, mode: mode, seq: 0, outbox: {}, history: [],
+    quiz: { pre: {}, post: {} }, introDone: false, seenRound: -1,
+  };
+  saveSession(s);
+  rememberLast('player', s.code);
+  S.session = s;
+  S.socket.adopt(s);
+  S.joining = false;
+  try { history.replaceState(null, '', 'play.html?room=' + s.code); } catch (e) { /* */ }
+}
+
+// --- Messages ----------------------------------------------------------------------------
+
+function onStatus(status) {
+  const box = $('reconnecting');
+  if (box) box.hidden = status !== 'reconnecting';
+  if (status === 'reconnecting') announce(t('net.reconnecting'));
+  if (S.joining && status === 'reconnecting') {
+    S.joining = false;
+    S.socket.stop();
+    S.formError = t('err.connection');
+    renderStart();
+  }
+  if (status === 'open' && S.wasDown) announce(t('net.back'));
+  S.wasDown = status === 'reconnecting';
+}
+
+function onMessage(m) {
+  handle(m);
+  if (S.session && m.type !== 'snapshot') saveCache();
+}
+
+function handle(m) {
+  switch (m.type) {
+    case 'room_created': beginSession(m, 'solo'); break;
+    case 'joined': beginSession(m, 'workshop'); break;
+    case 'snapshot': onSnapshot(m); break;
+    case 'event': onEvent(m.event); break;
+    case 'round_result': onRoundResult(m); break;
+    case 'life_over': onLifeOver(m); break;
+    case 'ack': onAck(m); break;
+    case 'error': onError(m); break;
+    default: break;
+  }
+}
+
+async function ensureScenario(id) {
+  if (S.sc && S.sc.id === id) return S.sc;
+  S.sc = await SC.getScenario(id);
+  return S.sc;
+}
+
+function mergeHistory(stage) {
+  const s = S.session;
+  if (!s || !stage) return;
+  const digest = SC.stageDigest(stage);
+  s.history = (s.history || []).filter((r) => r.round !== digest.round);
+  s.history.push(digest);
+  s.history.sort((a, b) => a.round - b.round);
+  saveSession(s);
+}
+
+function setRoom(m) {
+  Object.assign(S.room, {
+    status: m.room_status, round: m.round, roundState: m.round_state, deadline: m.deadline,
+    remaining: m.remaining, pool: m.pool, rounds: m.rounds, playerCount: m.player_count,
+    mode: m.mode, quizIds: m.quiz_ids || [],
+  });
+}
+
+function roundOpenForMe() {
+  const st = S.status;
+  return !!st && !!st.defaults && (S.room.status === 'playing' || S.room.status === 'paused')
+    && S.room.roundState === 'open' && st.round === S.room.round;
+}
+
+async function onSnapshot(m) {
+  const s = S.session;
+  if (!s) return;
+  s.scenario_id = m.scenario_id;
+  s.mode = m.mode;
+  s.nickname = m.nickname;
+  s.player_id = m.player_id;
+  saveSession(s);
+  setRoom(m);
+  S.status = m.status;
+  if (m.last_stage) { S.lastStage = m.last_stage; mergeHistory(m.last_stage); }
+  if (m.life_over) S.lifeOver = m.life_over;
+  if (m.pending && roundOpenForMe()) {
+    S.draft = Object.assign({}, m.status.defaults, m.pending);
+    S.draftRound = m.round;
+    S.sentRound = m.round;
+    S.ack = { decided: m.decided, total: m.player_count };
+  }
+  saveCache();
+  try {
+    await ensureScenario(m.scenario_id);
+  } catch (e) {
+    S.message = { title: t('err.title'), text: t('err.scenario') };
+    go('message');
+    return;
+  }
+  chooseView();
+}
+
+/** The screen for the state we have (after a snapshot, or from the cache after a refresh). */
+function chooseView() {
+  const s = S.session;
+  if (!s || !S.sc) return;
+  if (S.lifeOver) {
+    go(S.view === 'result' || (S.lastStage && s.seenRound < S.lastStage.round) ? 'result' : 'end');
+  } else if (S.room.status === 'lobby') {
+    go('lobby');
+  } else if (roundOpenForMe()) {
+    if (S.room.mode === 'solo' && !s.introDone && S.room.round === 0) go('lobby');
+    else if (S.lastStage && (s.seenRound === undefined || s.seenRound < S.lastStage.round)) go('result');
+    else go('round');
+  } else if (S.lastStage) {
+    go('result');
+  } else {
+    go('lobby');
+  }
+  renderStrip();
+}
+
+function onEvent(ev) {
+  const r = S.room;
+  switch (ev.kind) {
+    case 'player_joined':
+      r.playerCount += 1;
+      if (S.view === 'lobby') updateLobbyCount();
+      break;
+    case 'game_started':
+      r.status = 'playing';
+      announce(t('ev.started'));
+      break;
+    case 'round_opened':
+      r.status = 'playing';
+      r.round = ev.round;
+      r.roundState = 'open';
+      r.deadline = ev.deadline;
+      r.remaining = 0;
+      r.pool = !!ev.pool;
+      r.rounds = ev.rounds || r.rounds;
+      S.sentRound = null;
+      S.ack = null;
+      S.decideError = '';
+      if (S.room.mode === 'workshop') announce(t('ev.round_opened', { n: ev.round + 1 }));
+      if (S.view === 'lobby' && S.room.mode === 'workshop' && roundOpenForMe()) go('round');
+      else if (S.view === 'result') updateNext();
+      else if (S.view === 'round') renderRound();
+      break;
+    case 'paused':
+      r.status = 'paused';
+      r.remaining = ev.remaining;
+      r.deadline = 0;
+      announce(t('ev.paused'));
+      if (S.view === 'round') renderRound();
+      break;
+    case 'resumed':
+      r.status = 'playing';
+      r.deadline = ev.deadline;
+      r.remaining = 0;
+      announce(t('ev.resumed'));
+      if (S.view === 'round') renderRound();
+      break;
+    case 'round_closed':
+      r.roundState = 'closed';
+      S.lastClosed = ev;
+      break;
+    case 'player_kicked':
+      if (S.session && ev.player_id === S.session.player_id) kicked();
+      break;
+    case 'game_over':
+      r.status = 'finished';
+      break;
+    default:
+      break;
+  }
+  tick();
+}
+
+function onRoundResult(m) {
+  S.status = m.status;
+  S.lastStage = m.stage;
+  mergeHistory(m.stage);
+  S.sentRound = null;
+  announce(t('ev.result', { a0: m.stage.start_age, a1: m.stage.end_age - 1 }));
+  go('result');
+  renderStrip();
+}
+
+function onLifeOver(m) {
+  S.lifeOver = m.life_over;
+  if (m.status) S.status = m.status;
+  if (m.stage) {
+    const fresh = !S.lastStage || S.lastStage.round !== m.stage.round;
+    S.lastStage = m.stage;
+    mergeHistory(m.stage);
+    if (fresh && S.view !== 'result') { go('end'); renderStrip(); return; }
+  }
+  announce(t('ev.life_over'));
+  if (S.view === 'result') updateNext();
+  else go('end');
+  renderStrip();
+}
+
+function onAck(m) {
+  const req = m.request;
+  if (!req) return;
+  if (req.type === 'decide') {
+    if (req.round === S.room.round && S.sentRound === req.round) {
+      S.ack = { decided: m.decided, total: m.total };
+      if (S.view === 'round') updateWaiting();
+    }
+  } else if (req.type === 'quiz_answer') {
+    const s = S.session;
+    if (req.phase === 'post') {
+      s.quiz.post[req.question_id] = { answer: req.answer, correct: !!m.correct, right: m.answer };
+    } else {
+      s.quiz.pre[req.question_id] = req.answer;
+    }
+    saveSession(s);
+    if (S.view === 'end') renderQuiz($('post-quiz'), 'post');
+    if (S.view === 'lobby') renderQuiz($('pre-quiz'), 'pre');
+  }
+}
+
+function errorText(m) {
+  const key = 'err.' + m.code;
+  const text = t(key);
+  return text === key ? (m.message || m.code) : text;
+}
+
+function onError(m) {
+  const req = m.request;
+  if (m.code === 'room/kicked') { kicked(); return; }
+  if (m.code === 'auth/bad_token' || (m.code === 'room/not_found' && S.session && !S.joining)) {
+    if (S.session) dropSession(S.session.code);
+    rememberLast('player', null);
+    S.session = null;
+    S.message = { title: t('err.expired.title'), text: t('err.expired') };
+    go('message');
+    return;
+  }
+  if (S.joining) {
+    S.joining = false;
+    S.formError = errorText(m);
+    if (S.socket) S.socket.stop();
+    renderStart();
+    const f = $(S.startMode === 'solo' ? 'solo-btn' : 'join-code');
+    if (f) f.focus();
+    return;
+  }
+  if (req && req.type === 'decide') {
+    if (m.code === 'rule/round_closed' && req.round !== S.room.round) return; // an old resend
+    if (req.round === S.sentRound) S.sentRound = null;
+    S.decideError = errorText(m);
+    if (S.view === 'round') renderRound();
+    toast(S.decideError, 'error');
+    return;
+  }
+  if (m.code === 'protocol/rate_limited') return;
+  toast(errorText(m), 'error');
+}
+
+function kicked() {
+  if (S.session) dropSession(S.session.code);
+  rememberLast('player', null);
+  S.session = null;
+  if (S.socket) S.socket.stop();
+  S.message = { title: t('kicked.title'), text: t('kicked.text') };
+  go('message');
+}
+
+// --- Views -------------------------------------------------------------------------------
+
+const VIEWS = ['start', 'lobby', 'round', 'result', 'end', 'message'];
+
+function go(view) {
+  const changed = S.view !== view;
+  S.view = view;
+  for (const v of VIEWS) {
+    const el = $('screen-' + v);
+    if (el) el.hidden = v !== view;
+  }
+  renderView();
+  renderStrip();
+  if (changed) {
+    window.scrollTo(0, 0);
+    const head = document.querySelector('#screen-' + view + ' h2, #screen-' + view + ' h1');
+    if (head && view !== 'start') { head.setAttribute('tabindex', '-1'); head.focus({ preventScroll: true }); }
+  }
+}
+
+function renderView() {
+  switch (S.view) {
+    case 'start': renderStart(); break;
+    case 'lobby': renderLobby(); break;
+    case 'round': renderRound(); break;
+    case 'result': renderResult(); break;
+    case 'end': renderEnd(); break;
+    case 'message': renderMessage(); break;
+    default: break;
+  }
+  refreshReadButtons();
+}
+
+function tick() {
+  const r = S.room;
+  let text = '';
+  if (r.status === 'paused') text = t('round.paused', { time: fmtClock(r.remaining) });
+  else if (r.roundState === 'open' && r.deadline > 0) text = t('round.left', { time: fmtClock(r.deadline - serverNow()) });
+  document.querySelectorAll('.countdown').forEach((el) => {
+    el.textContent = text;
+    el.hidden = !text;
+    const left = r.deadline - serverNow();
+    el.classList.toggle('urgent', r.status !== 'paused' && r.deadline > 0 && left < 15000);
+  });
+}
+
+// The strip under the header: age, savings, health and the running score.
+function renderStrip() {
+  const strip = $('statusbar');
+  if (!strip) return;
+  const st = S.status;
+  const show = !!(S.session && st && S.sc && (S.view === 'round' || S.view === 'result' || S.view === 'end'));
+  strip.hidden = !show;
+  if (!show) return;
+  clear(strip);
+  const score = currentScore();
+  strip.appendChild(h('span', { class: 'strip-item' }, icon('user'), t('strip.age', { age: st.age })));
+  strip.appendChild(h('span', { class: 'strip-item' + (st.savings < 0 ? ' neg' : '') }, icon('wallet'), money(st.savings)));
+  strip.appendChild(h('span', { class: 'strip-item' }, icon('heart'), t('strip.health', { health: Math.round(st.health) })));
+  strip.appendChild(h('span', { class: 'strip-item strip-score' }, icon('shield'),
+    h('span', null, t('strip.score') + ' '), S.scoreEstimated ? h('span', { class: 'approx', 'aria-hidden': 'true' }, isEn() ? '≈' : '约') : null,
+    h('strong', { id: 'score', 'data-testid': 'score', 'data-estimate': S.scoreEstimated ? 'true' : 'false' }, score === null ? '—' : num(score))));
+}
+
+/** The security score so far: the life summary's at the end; the room leaderboard's when this
+ * player is on it; else worked out here by the engine's formula (marked as an estimate). */
+function currentScore() {
+  S.scoreEstimated = false;
+  if (S.lifeOver) return S.lifeOver.summary.score;
+  if (S.status && typeof S.status.score === 'number') return S.status.score; // if the server sends it
+  const lb = S.lastClosed && S.lastClosed.leaderboard;
+  const me = lb && S.session && lb.find((e) => e.player_id === S.session.player_id);
+  if (me && S.lastStage && S.lastClosed.round === S.lastStage.round) return me.score;
+  if (!S.sc || !S.status || !S.session) return null;
+  const est = SC.runningScore(S.sc, S.status, S.session.history);
+  S.scoreEstimated = est !== null;
+  return est;
+}
+
+// --- Start screen --------------------------------------------------------------------------
+
+function renderStart() {
+  const root = clear($('screen-start'));
+  root.appendChild(h('h1', { class: 'page-title' }, t('play.title')));
+  const last = lastCode('player');
+  const saved = last && loadSession(last);
+  if (saved && saved.token) {
+    root.appendChild(h('div', { class: 'card resume-card' },
+      h('p', null, t('start.resume', { code: saved.code })),
+      h('button', { type: 'button', class: 'btn btn-primary', id: 'resume-btn', 'data-testid': 'resume-btn', onclick: () => resume(saved) },
+        icon('play'), h('span', null, t('start.resume.btn')))));
+  }
+  const join = joinCard();
+  const solo = soloCard();
+  if (S.startMode === 'solo') { root.appendChild(solo); root.appendChild(join); } else { root.appendChild(join); root.appendChild(solo); }
+}
+
+function joinCard() {
+  const nick = h('input', { id: 'nickname', name: 'nickname', type: 'text', maxlength: 24, autocomplete: 'nickname', value: S.joinNick || defaultNickname(), 'data-testid': 'nickname' });
+  const code = h('input', {
+    id: 'join-code', name: 'code', type: 'text', inputmode: 'numeric', pattern: '[0-9]{6}', maxlength: 6,
+    autocomplete: 'off', value: S.prefillCode, 'aria-describedby': 'join-code-hint', 'data-testid': 'join-code', required: true,
+  });
+  const err = h('p', { id: 'join-error', class: 'form-error', role: 'alert', 'data-testid': 'join-error' }, S.startMode !== 'solo' ? S.formError : '');
+  const form = h('form', {
+    id: 'join-form', class: 'form', novalidate: true,
+    onsubmit: (e) => {
+      e.preventDefault();
+      const c = code.value.replace(/\D/g, '');
+      S.prefillCode = c;
+      S.joinNick = nick.value.trim();
+      if (!/^\d{6}$/.test(c)) { S.formError = t('err.code'); S.startMode = 'join'; renderStart(); $('join-code').focus(); return; }
+      S.startMode = 'join';
+      startJoin(c, nick.value.trim() || defaultNickname());
+    },
+  },
+  h('label', { for: 'join-code' }, t('start.code')),
+  code,
+  h('p', { class: 'hint', id: 'join-code-hint' }, t('start.code.hint')),
+  h('label', { for: 'nickname' }, t('start.nickname')),
+  nick,
+  err,
+  h('button', { type: 'submit', class: 'btn btn-primary btn-big', id: 'join-btn', 'data-testid': 'join-btn', disabled: S.joining },
+    icon('people'), h('span', null, S.joining && S.startMode === 'join' ? t('start.joining') : t('start.join'))));
+  return h('section', { class: 'card', 'aria-labelledby': 'join-title' }, h('h2', { id: 'join-title' }, iconText('people', t('start.join.title'))), form);
+}
+
+function soloCard() {
+  const box = h('div', { id: 'solo-scenarios', class: 'scenario-list' }, h('p', null, t('loading')));
+  const nick = h('input', { id: 'solo-nickname', name: 'solo-nickname', type: 'text', maxlength: 24, value: S.soloNick || defaultNickname(), 'data-testid': 'solo-nickname' });
+  const err = h('p', { id: 'solo-error', class: 'form-error', role: 'alert' }, S.startMode === 'solo' ? S.formError : '');
+  const form = h('form', {
+    id: 'solo-form', class: 'form',
+    onsubmit: (e) => {
+      e.preventDefault();
+      const chosen = form.querySelector('input[name="scenario"]:checked');
+      S.soloNick = nick.value.trim();
+      S.startMode = 'solo';
+      if (!chosen) { S.formError = t('err.pick'); renderStart(); return; }
+      startSolo(chosen.value, nick.value.trim() || defaultNickname());
+    },
+  },
+  h('fieldset', null, h('legend', null, t('start.pick')), box),
+  h('label', { for: 'solo-nickname' }, t('start.nickname')),
+  nick,
+  err,
+  h('button', { type: 'submit', class: 'btn btn-primary btn-big', id: 'solo-btn', 'data-testid': 'solo-btn', disabled: S.joining },
+    icon('user'), h('span', null, S.joining && S.startMode === 'solo' ? t('start.joining') : t('start.solo'))));
+  fillScenarios(box);
+  return h('section', { class: 'card', 'aria-labelledby': 'solo-title' }, h('h2', { id: 'solo-title' }, iconText('user', t('start.solo.title'))), form);
+}
+
+async function fillScenarios(box) {
+  try {
+    const list = S.scenarios || (S.scenarios = await SC.listScenarios());
+    clear(box);
+    const wanted = S.soloScenario || (list.find((s) => s.id === 'hangzhou-rider') || list[0]).id;
+    for (const s of list) {
+      const id = 'scenario-' + s.id;
+      box.appendChild(h('label', { class: 'scenario-option', for: id },
+        h('input', { type: 'radio', name: 'scenario', id: id, value: s.id, checked: s.id === wanted, 'data-testid': id, onchange: () => { S.soloScenario = s.id; } }),
+        h('span', { class: 'scenario-body' },
+          h('strong', null, tx(s.title)),
+          h('span', { class: 'scenario-who' }, t('start.persona', { name: tx(s.persona.name), age: s.start_age })),
+          h('span', { class: 'scenario-story' }, tx(s.persona.story)))));
+    }
+  } catch (e) {
+    clear(box).appendChild(h('p', { class: 'form-error' }, t('err.scenarios')));
+  }
+}
+
+// --- Lobby (and the solo intro) ------------------------------------------------------------
+
+function renderLobby() {
+  const root = clear($('screen-lobby'));
+  const sc = S.sc;
+  const solo = S.room.mode === 'solo';
+  if (!sc) { root.appendChild(h('p', null, t('loading'))); return; }
+  root.appendChild(h('h2', { id: 'lobby-title' }, solo ? tx(sc.title) : t('lobby.in', { code: S.session ? S.session.code : '' })));
+  if (!solo) {
+    root.appendChild(h('p', { class: 'lead' }, iconText('clock', t('lobby.wait'))));
+    root.appendChild(h('p', { id: 'player-count', class: 'muted', 'data-testid': 'player-count' }, t('lobby.count', { n: S.room.playerCount })));
+  }
+  root.appendChild(card({ title: tx(sc.persona.name), icon: 'user', id: 'persona-card', testid: 'persona-card' },
+    h('p', null, tx(sc.persona.story)),
+    h('p', { class: 'muted' }, t('lobby.persona.start', { age: sc.start_year - sc.persona.birth_year, year: sc.start_year }))));
+  root.appendChild(h('section', { 'aria-labelledby': 'quiz-pre-title', class: 'quiz-block' },
+    h('h3', { id: 'quiz-pre-title' }, iconText('question', t('quiz.pre.title'))),
+    h('p', { class: 'muted' }, t('quiz.pre.intro')),
+    h('div', { id: 'pre-quiz', 'data-testid': 'pre-quiz' })));
+  renderQuiz($('pre-quiz'), 'pre');
+  if (solo) {
+    root.appendChild(h('div', { class: 'action-bar' },
+      h('button', {
+        type: 'button', class: 'btn btn-primary btn-big', id: 'start-life-btn', 'data-testid': 'start-life-btn',
+        onclick: () => { S.session.introDone = true; saveSession(S.session); if (roundOpenForMe()) go('round'); },
+      }, icon('play'), h('span', null, t('lobby.start')))));
+  }
+}
+
+function updateLobbyCount() {
+  const el = $('player-count');
+  if (el) el.textContent = t('lobby.count', { n: S.room.playerCount });
+}
+
+function quizQuestions() {
+  const ids = S.room.quizIds && S.room.quizIds.length ? S.room.quizIds : S.sc.quiz.slice(0, 3).map((q) => q.id);
+  return ids.map((id) => S.sc.quiz.find((q) => q.id === id)).filter(Boolean);
+}
+
+function renderQuiz(box, phase) {
+  if (!box || !S.sc || !S.session) return;
+  clear(box);
+  const s = S.session;
+  quizQuestions().forEach((q, qi) => {
+    const done = phase === 'pre' ? s.quiz.pre[q.id] : s.quiz.post[q.id];
+    const pending = phase === 'pre' ? done === undefined && isQuizPending(q.id, phase) : !done && isQuizPending(q.id, phase);
+    const name = phase + '-q' + qi;
+    const body = [];
+    const list = h('div', { class: 'choices quiz-options' });
+    q.options.forEach((o, oi) => {
+      const id = name + '-' + oi;
+      let mark = null;
+      let cls = 'choice';
+      if (phase === 'post' && done) {
+        if (oi === done.right) { cls += ' right'; mark = h('span', { class: 'mark-right' }, icon('check'), t('quiz.right.answer')); }
+        else if (oi === done.answer) { cls += ' wrong'; mark = h('span', { class: 'mark-wrong' }, icon('cross'), t('quiz.your.answer')); }
+      }
+      const chosen = phase === 'pre' ? done === oi : done && done.answer === oi;
+      list.appendChild(h('label', { class: cls, for: id },
+        h('input', { type: 'radio', name: name, id: id, value: oi, checked: chosen, disabled: done !== undefined || pending, 'data-testid': id }),
+        h('span', { class: 'choice-body' }, h('span', { class: 'choice-main' }, tx(o)), mark)));
+    });
+    body.push(h('fieldset', null, h('legend', { class: 'quiz-q' }, (qi + 1) + '. ' + tx(q.question)), list));
+    if (phase === 'pre' && done !== undefined) {
+      body.push(h('p', { class: 'ok-note' }, iconText('check', t('quiz.pre.thanks'))));
+    } else if (phase === 'post' && done) {
+      body.push(h('p', { class: done.correct ? 'ok-note' : 'warn-note' }, iconText(done.correct ? 'check' : 'alert', done.correct ? t('quiz.right') : t('quiz.wrong', { answer: tx(q.options[done.right]) }))));
+      const before = s.quiz.pre[q.id];
+      if (before !== undefined) body.push(h('p', { class: 'muted' }, t('quiz.before', { answer: tx(q.options[before]) })));
+      body.push(h('p', { class: 'explain' }, tx(q.explanation)));
+      body.push(h('p', { class: 'source' }, t('source') + ' ' + q.source));
+    } else {
+      body.push(h('button', {
+        type: 'button', class: 'btn', 'data-testid': name + '-submit', id: name + '-submit', disabled: pending,
+        onclick: () => {
+          const picked = box.querySelector('input[name="' + name + '"]:checked');
+          if (!picked) { toast(t('quiz.pick'), 'error'); return; }
+          S.socket.send({ type: 'quiz_answer', client_msg_id: msgId('q'), phase: phase, question_id: q.id, answer: Number(picked.value) });
+          renderQuiz(box, phase);
+        },
+      }, pending ? t('quiz.sending') : t('quiz.answer')));
+    }
+    box.appendChild(card({ class: 'quiz-card', testid: 'quiz-' + q.id }, body));
+  });
+}
+
+function isQuizPending(qid, phase) {
+  const box = S.session && S.session.outbox;
+  if (!box) return false;
+  return Object.keys(box).some((k) => box[k].type === 'quiz_answer' && box[k].question_id === qid && box[k].phase === phase);
+}
+
+// --- A round: the situation and the decisions ----------------------------------------------
+
+function draftFor() {
+  const st = S.status;
+  if (S.draftRound !== S.room.round || !S.draft) {
+    S.draft = Object.assign({}, st.defaults);
+    S.draftRound = S.room.round;
+  }
+  return S.draft;
+}
+
+function coverText(d, year) {
+  const sc = S.sc;
+  const items = [];
+  if (!d) return [t('cover.nothing')];
+  if (d.pension === 'employee') items.push(t('cover.pension.employee', { pct: d.pension_base_pct }));
+  else if (d.pension === 'residents') items.push(t('cover.pension.residents', { tier: money(d.residents_tier) }));
+  if (d.medical !== 'none') items.push(t('cover.medical.' + d.medical));
+  const j = d.job ? SC.job(sc, d.job) : null;
+  if (j && SC.pilotOn(j, year)) items.push(t('cover.pilot'));
+  if (d.accident_insurance) items.push(t('cover.accident'));
+  return items.length ? items : [t('cover.nothing')];
+}
+
+function situationCard() {
+  const st = S.status;
+  const sc = S.sc;
+  const stage = st.stage;
+  const d = S.draft;
+  const working = stage.phase === 'working';
+  const j = d.job ? SC.job(sc, d.job) : null;
+  const c = SC.city(sc, st.city);
+  const prev = S.lastStage && S.lastStage.round === stage.index - 1 ? S.lastStage.decisions : null;
+  const rows = [];
+  rows.push(h('li', null, iconText('user', t('sit.age', { a0: stage.start_age, a1: stage.start_age + stage.years - 1, years: stage.years }))));
+  if (working && j) {
+    rows.push(h('li', null, iconText('work', t('sit.job', { job: tx(j.name), hours: t('hours.' + d.hours) }))));
+    rows.push(h('li', null, iconText('coin', t('sit.income', { amount: money(SC.income(j, d.hours), j.monthly_income_full_time.estimate) }))));
+  } else {
+    rows.push(h('li', null, iconText('home', t('sit.retired', { city: tx(c.name) }))));
+    if (st.monthly_pension > 0) rows.push(h('li', null, iconText('coin', t('sit.pension', { amount: money(st.monthly_pension) }))));
+  }
+  rows.push(h('li', { class: st.savings < 0 ? 'neg' : '' }, iconText('wallet', st.savings < 0 ? t('sit.debt', { amount: money(-st.savings) }) : t('sit.savings', { amount: money(st.savings) }))));
+  rows.push(h('li', null, iconText('heart', t('sit.health', { health: Math.round(st.health) }))));
+  const yearsLine = st.residents_years > 0
+    ? t('sit.years.both', { years: yrs(st.employee_years), min: yrs(st.minimum_years), res: st.residents_years })
+    : t('sit.years', { years: yrs(st.employee_years), min: yrs(st.minimum_years) });
+  rows.push(h('li', null, iconText('calendar', yearsLine)));
+  rows.push(h('li', null, iconText('shield', t('sit.cover') + ' ' + coverText(prev, stage.start_year).join(t('list.sep')))));
+  return card({ title: t('sit.title'), icon: 'user', id: 'situation', testid: 'situation' }, h('ul', { class: 'facts' }, rows));
+}
+
+function renderRound() {
+  const root = clear($('screen-round'));
+  const st = S.status;
+  if (!S.sc || !st || !st.stage) { root.appendChild(h('p', null, t('loading'))); return; }
+  const stage = st.stage;
+  const d = draftFor();
+  const working = stage.phase === 'working';
+  root.appendChild(h('h2', { id: 'round-title', 'data-testid': 'round-title' },
+    t('round.title', { n: stage.index + 1, total: st.rounds })));
+  root.appendChild(h('p', { class: 'lead' },
+    iconText('calendar', t('round.years', { y0: stage.start_year, y1: stage.start_year + stage.years - 1, a0: stage.start_age, a1: stage.start_age + stage.years - 1 })),
+    ' ', h('span', { class: 'chip' + (working ? '' : ' chip-retired') }, t('phase.' + stage.phase))));
+  root.appendChild(h('p', { class: 'countdown', id: 'countdown', 'data-testid': 'countdown', role: 'timer', hidden: true }));
+  if (S.room.pool) root.appendChild(h('p', { class: 'notice notice-pool', id: 'pool-notice' }, iconText('pool', t('round.pool'))));
+  if (S.room.status === 'paused') root.appendChild(h('p', { class: 'notice', id: 'paused-notice' }, iconText('pause', t('round.paused.note'))));
+  root.appendChild(situationCard());
+  root.appendChild(h('div', { id: 'waiting', class: 'waiting', 'aria-live': 'polite', hidden: true }));
+  root.appendChild(decisionForm());
+  tick();
+  updateWaiting();
+}
+
+function decisionForm() {
+  const st = S.status;
+  const sc = S.sc;
+  const stage = st.stage;
+  const d = S.draft;
+  const working = stage.phase === 'working';
+  const year = stage.start_year;
+  const c = SC.cityOfDecision(sc, d, st);
+  const form = h('form', { id: 'decision-form', class: 'form decisions', 'data-testid': 'decision-form', onsubmit: (e) => { e.preventDefault(); sendDecision(); } });
+  form.appendChild(h('h3', { class: 'section-title' }, t('dec.title', { years: stage.years })));
+  form.appendChild(h('p', { class: 'muted' }, t('dec.intro')));
+  const change = (field, value) => {
+    d[field] = value;
+    if (field === 'pension') {
+      if (value === 'residents' && !d.residents_tier) d.residents_tier = c.residents_pension_tiers[Math.min(4, c.residents_pension_tiers.length - 1)];
+      if (value === 'none') d.personal_pension = 0;
+      if (value === 'employee' && !d.pension_base_pct) d.pension_base_pct = 60;
+    }
+    if (field === 'job') {
+      const nc = SC.city(sc, SC.job(sc, value).city);
+      if (d.pension === 'residents' && nc.residents_pension_tiers.indexOf(d.residents_tier) < 0) d.residents_tier = nc.residents_pension_tiers[0];
+    }
+    S.decideError = '';
+    rerenderForm();
+    saveCache();
+  };
+
+  if (working) {
+    // Job
+    form.appendChild(fieldset('f-job', 'work', t('dec.job'), radios('job', sc.jobs.map((j) => {
+      const moving = st.city && j.city !== st.city && S.lastStage;
+      const tags = [];
+      if (moving) tags.push({ icon: 'move', text: t('dec.job.move', { city: tx(SC.city(sc, j.city).name) }), cls: 'chip-soft' });
+      if (SC.pilotOn(j, year)) tags.push({ icon: 'shield', text: t('dec.job.pilot') });
+      else if (j.injury_pilot_from_year && j.injury_pilot_from_year.value < year + stage.years) tags.push({ icon: 'shield', text: t('dec.job.pilot.from', { year: j.injury_pilot_from_year.value }) });
+      return {
+        value: j.id, label: tx(j.name),
+        cost: t('per.month', { amount: money(SC.income(j, 'full_time'), j.monthly_income_full_time.estimate) }) + ' · ' + t('hours.full_time'),
+        note: tx(j.description),
+        tags: tags,
+      };
+    }), d.job, (v) => change('job', v), 'choices-stack')));
+    // Hours
+    const j = SC.job(sc, d.job);
+    form.appendChild(fieldset('f-hours', 'clock', t('dec.hours'), radios('hours', ['part_time', 'full_time', 'long_hours'].map((hrs) => ({
+      value: hrs, label: t('hours.' + hrs),
+      cost: t('per.month', { amount: money(SC.income(j, hrs), j && j.monthly_income_full_time.estimate) }),
+      note: t('hours.note.' + hrs),
+    })), d.hours, (v) => change('hours', v))));
+  }
+
+  // Pension
+  const short = st.employee_years > 0 && st.employee_years < st.minimum_years;
+  if (working) {
+    const empOk = SC.employeeAllowed(sc, c, year);
+    const resOk = stage.start_age < SC.RULES.residentsAge.value;
+    const tier = d.residents_tier || c.residents_pension_tiers[0];
+    const pensionBox = fieldset('f-pension', 'coin', t('dec.pension'), radios('pension', [
+      { value: 'none', label: t('pension.none'), cost: money(0), note: t('pension.none.note') },
+      {
+        value: 'residents', label: t('pension.residents'), disabled: !resOk,
+        cost: t('per.year.month', { year: money(tier), month: money(tier / 12) }),
+        note: resOk ? t('pension.residents.note', { basic: money(c.residents_pension_basic_monthly.value, c.residents_pension_basic_monthly.estimate) }) : t('pension.residents.closed'),
+      },
+      {
+        value: 'employee', label: t('pension.employee'), disabled: !empOk,
+        cost: t('per.month', { amount: money(SC.employeePensionMonthly(c, d.pension_base_pct || 60), SC.employeePensionEstimate(c)) }),
+        note: empOk ? t('pension.employee.note', { min: yrs(st.minimum_years) }) : t('pension.employee.hukou', { city: tx(c.name), year: c.hukou_limit_lifted_year && c.hukou_limit_lifted_year.value }),
+      },
+    ], d.pension, (v) => change('pension', v), 'choices-stack'));
+    if (d.pension === 'residents') {
+      pensionBox.appendChild(selectField('residents-tier', t('pension.tier'), c.residents_pension_tiers.map((v) => ({
+        value: v, label: t('per.year.month', { year: money(v), month: money(v / 12) }),
+      })), tier, (v) => change('residents_tier', Number(v))));
+    }
+    if (d.pension === 'employee') {
+      const est = SC.employeePensionEstimate(c);
+      const pcts = uniqueSorted([60, 80, 100, 150, 200, 300, d.pension_base_pct || 60]);
+      pensionBox.appendChild(selectField('base-pct', t('pension.base'), pcts.map((p) => ({
+        value: p,
+        label: t('pension.base.option', { pct: p, base: money(SC.pensionBase(c, p), est), pay: money(SC.employeePensionMonthly(c, p), est) }),
+      })), d.pension_base_pct || 60, (v) => change('pension_base_pct', Number(v))));
+      pensionBox.appendChild(h('p', { class: 'hint' }, t('pension.base.hint')));
+    }
+    form.appendChild(pensionBox);
+  } else if (short) {
+    const missing = st.minimum_years - st.employee_years;
+    const cost = missing * 12 * c.pension_base_floor.value * SC.RULES.flexibleRate.value;
+    form.appendChild(fieldset('f-pension', 'coin', t('dec.pension.short', { years: yrs(st.employee_years), min: yrs(st.minimum_years) }), radios('pension', [
+      { value: 'employee', label: t('pension.makeup'), cost: t('pension.makeup.cost', { amount: money(cost, true) }), note: t('pension.makeup.note') },
+      { value: 'none', label: t('pension.stop'), cost: money(0), note: t('pension.stop.note') },
+    ], d.pension === 'employee' ? 'employee' : 'none', (v) => change('pension', v), 'choices-stack')));
+  }
+
+  // Medical
+  const inR = c.residents_medical.inpatient_rate;
+  const inE = c.employee_medical.inpatient_rate;
+  form.appendChild(fieldset('f-medical', 'medical', t('dec.medical'), radios('medical', [
+    { value: 'none', label: t('medical.none'), cost: money(0), note: t('medical.none.note') },
+    {
+      value: 'residents', label: t('medical.residents'),
+      cost: t('per.year.month', { year: money(c.residents_medical_premium_yearly.value, c.residents_medical_premium_yearly.estimate), month: money(SC.residentsMedicalMonthly(c), c.residents_medical_premium_yearly.estimate) }),
+      note: t('medical.note', { rate: pct(inR.value, inR.estimate), cap: money(c.residents_medical.annual_cap.value, c.residents_medical.annual_cap.estimate) }),
+    },
+    {
+      value: 'employee', label: t('medical.employee'),
+      cost: t('per.month', { amount: money(SC.employeeMedicalMonthly(c), SC.employeeMedicalEstimate(c)) }),
+      note: t('medical.note', { rate: pct(inE.value, inE.estimate), cap: money(c.employee_medical.annual_cap.value, c.employee_medical.annual_cap.estimate) })
+        + ' ' + t('medical.employee.note', { years: c.employee_medical_years_for_retirement.value }),
+    },
+  ], d.medical, (v) => change('medical', v), 'choices-stack')));
+  if (S.lastStage && S.lastStage.decisions.medical === 'none' && d.medical !== 'none') {
+    form.lastChild.appendChild(h('p', { class: 'warn-note' }, iconText('alert', t('medical.waiting'))));
+  }
+
+  if (working) {
+    // Injury cover
+    const j = SC.job(sc, d.job);
+    const ins = sc.commercial_accident_insurance;
+    const box = fieldset('f-accident', 'shield', t('dec.injury'));
+    if (SC.pilotOn(j, year)) box.appendChild(h('p', { class: 'ok-note', id: 'pilot-note' }, iconText('shield', t('injury.pilot'))));
+    else if (j && j.injury_pilot_from_year && j.injury_pilot_from_year.value < year + stage.years) box.appendChild(h('p', { class: 'ok-note', id: 'pilot-note' }, iconText('shield', t('injury.pilot.from', { year: j.injury_pilot_from_year.value }))));
+    else box.appendChild(h('p', { class: 'warn-note', id: 'pilot-note' }, iconText('alert', t('injury.none'))));
+    const input = h('input', { type: 'checkbox', id: 'accident', name: 'accident', checked: !!d.accident_insurance, 'data-testid': 'accident', onchange: () => change('accident_insurance', input.checked) });
+    box.appendChild(h('label', { class: 'choice choice-check', for: 'accident' }, input,
+      h('span', { class: 'choice-body' },
+        h('span', { class: 'choice-main' }, t('injury.buy')),
+        h('span', { class: 'choice-cost' }, t('per.month', { amount: money(SC.accidentMonthly(sc), ins.premium_yearly.estimate) })),
+        h('span', { class: 'choice-note' }, t('injury.buy.note', { cap: money(ins.medical_cap.value, ins.medical_cap.estimate), payout: money(ins.disability_payout.value, ins.disability_payout.estimate) })))));
+    form.appendChild(box);
+  }
+
+  // Saving
+  const rates = uniqueSorted([0, 10, 20, 30, 40, 50, d.saving_rate]);
+  form.appendChild(fieldset('f-saving', 'wallet', t('dec.saving'), radios('saving', rates.map((r) => ({ value: r, label: r + '%' })), d.saving_rate, (v) => change('saving_rate', Number(v)), 'choices-row'),
+    h('p', { class: 'hint' }, t('saving.note'))));
+
+  // Personal pension
+  if (working) {
+    const amounts = uniqueSorted([0, 1000, 3000, 6000, 12000, d.personal_pension || 0]);
+    const pp = selectField('personal-pension', t('dec.personal'), amounts.map((a) => ({
+      value: a, label: a ? t('per.year.month', { year: money(a), month: money(a / 12) }) : t('personal.none'),
+    })), d.personal_pension || 0, (v) => change('personal_pension', Number(v)), d.pension === 'none');
+    const box = fieldset('f-personal', 'book', t('dec.personal.title'), pp,
+      h('p', { class: 'hint' }, d.pension === 'none' ? t('personal.needs') : t('personal.note')));
+    form.appendChild(box);
+  }
+
+  form.appendChild(monthSummary());
+  if (S.decideError) form.appendChild(h('p', { class: 'form-error', role: 'alert', id: 'decide-error' }, S.decideError));
+  const same = sameAsDefaults();
+  form.appendChild(h('div', { class: 'action-bar' },
+    h('button', { type: 'submit', class: 'btn btn-primary btn-big', id: 'decide-btn', 'data-testid': 'decide-btn', disabled: S.room.status === 'paused' },
+      icon('check'), h('span', null, same ? t('dec.keep') : t('dec.confirm'))),
+    same ? null : h('button', { type: 'button', class: 'btn btn-ghost', id: 'reset-btn', 'data-testid': 'reset-btn', onclick: () => { S.draft = Object.assign({}, S.status.defaults); rerenderForm(); } }, t('dec.reset'))));
+  return form;
+}
+
+function uniqueSorted(list) {
+  return list.filter((v, i) => list.indexOf(v) === i).sort((a, b) => a - b);
+}
+
+function fieldset(id, ic, legend, ...body) {
+  return h('fieldset', { id: id, class: 'card field' }, h('legend', null, icon(ic), h('span', null, legend)), body);
+}
+
+function selectField(id, label, options, value, onchange, disabled) {
+  const sel = h('select', { id: id, name: id, disabled: disabled, 'data-testid': id, onchange: () => onchange(sel.value) },
+    options.map((o) => h('option', { value: String(o.value), selected: String(o.value) === String(value) }, o.label)));
+  return h('div', { class: 'select-field' }, h('label', { for: id }, label), sel);
+}
+
+function sameAsDefaults() {
+  const a = S.draft; const b = S.status.defaults;
+  return Object.keys(b).every((k) => a[k] === b[k]);
+}
+
+function monthSummary() {
+  const st = S.status;
+  const sc = S.sc;
+  const d = S.draft;
+  const stage = st.stage;
+  const working = stage.phase === 'working';
+  const c = SC.cityOfDecision(sc, d, st);
+  const costs = SC.monthlyCosts(sc, d, st, stage.phase);
+  const j = d.job ? SC.job(sc, d.job) : null;
+  const incomeM = working ? SC.income(j, d.hours) : st.monthly_pension;
+  // In the first round of retirement the pension is settled as the round starts: not known yet.
+  const pending = !working && st.monthly_pension === 0 && S.lastStage && S.lastStage.phase === 'working';
+  const living = SC.livingMonthly(sc, c, !working);
+  const left = incomeM - living - costs.total;
+  const est = costs.estimate || c.living_cost_monthly.estimate || (j && j.monthly_income_full_time.estimate);
+  const rows = [
+    [working ? t('sum.income') : t('sum.pension'), pending ? t('sum.pension.tbd') : money(incomeM, working && j && j.monthly_income_full_time.estimate), ''],
+    [t('sum.living'), '− ' + money(living, c.living_cost_monthly.estimate), ''],
+    [t('sum.cover'), '− ' + money(costs.total, costs.estimate), 'sum-cover'],
+    [t('sum.left'), pending ? '—' : money(left, est), !pending && left < 0 ? 'neg sum-total' : 'sum-total'],
+  ];
+  let note;
+  if (pending) note = h('p', { class: 'hint' }, t('sum.pension.tbd.note'));
+  else if (left < 0) note = h('p', { class: 'warn-note' }, iconText('alert', t('sum.negative')));
+  else note = h('p', { class: 'hint' }, t('sum.saving', { amount: money(Math.max(0, Math.min(left, incomeM * d.saving_rate / 100)), est) }));
+  return h('section', { class: 'card month-summary', id: 'month-summary', 'data-testid': 'month-summary', 'aria-labelledby': 'sum-title' },
+    h('h3', { id: 'sum-title' }, icon('wallet'), h('span', null, t('sum.title'))),
+    h('dl', null, rows.map((r) => h('div', { class: 'sum-row ' + r[2] }, h('dt', null, r[0]), h('dd', null, r[1])))),
+    note);
+}
+
+function rerenderForm() {
+  const active = document.activeElement && document.activeElement.id;
+  const old = $('decision-form');
+  if (!old) return;
+  const y = window.scrollY;
+  old.replaceWith(decisionForm());
+  refreshReadButtons();
+  if (active && $(active)) $(active).focus({ preventScroll: true });
+  window.scrollTo(0, y);
+}
+
+function cleanDecisions() {
+  const d = Object.assign({}, S.draft);
+  const working = S.status.stage.phase === 'working';
+  for (const k of ['pension_base_pct', 'residents_tier', 'saving_rate', 'personal_pension']) d[k] = Math.round(Number(d[k]) || 0);
+  if (!d.pension_base_pct) d.pension_base_pct = 60;
+  d.accident_insurance = !!d.accident_insurance;
+  if (!working) {
+    d.job = null; d.accident_insurance = false; d.personal_pension = 0; d.residents_tier = 0;
+    if (d.pension === 'residents') d.pension = 'none';
+  }
+  if (d.pension !== 'residents') d.residents_tier = 0;
+  if (d.pension === 'none') d.personal_pension = 0;
+  return d;
+}
+
+function sendDecision() {
+  if (S.room.status === 'paused') { toast(t('round.paused.note'), 'error'); return; }
+  const round = S.room.round;
+  S.decideError = '';
+  S.sentRound = round;
+  S.ack = null;
+  S.socket.send({ type: 'decide', client_msg_id: msgId('d'), round: round, decisions: cleanDecisions() });
+  saveCache();
+  announce(t('dec.sent'));
+  updateWaiting();
+}
+
+function updateWaiting() {
+  const box = $('waiting');
+  const form = $('decision-form');
+  if (!box || !form) return;
+  const sent = S.sentRound === S.room.round && S.room.roundState === 'open';
+  box.hidden = !sent;
+  form.hidden = sent;
+  if (!sent) return;
+  clear(box);
+  const solo = S.room.mode === 'solo';
+  box.appendChild(h('div', { class: 'card waiting-card', id: 'waiting-card', 'data-testid': 'waiting' },
+    h('p', { class: 'lead' }, iconText('check', S.ack ? t('wait.in') : t('wait.sending'))),
+    !solo && S.ack ? h('p', { id: 'decided-count', 'data-testid': 'decided-count' }, t('wait.count', { n: S.ack.decided, total: S.ack.total })) : null,
+    !solo ? h('p', { class: 'muted' }, t('wait.others')) : null,
+    h('button', { type: 'button', class: 'btn', id: 'change-btn', 'data-testid': 'change-btn', onclick: () => { S.sentRound = null; updateWaiting(); $('decide-btn').focus(); } }, t('wait.change'))));
+}
+
+// --- What happened ------------------------------------------------------------------------
+
+function payerName(p) { return t('payer.' + p); }
+
+function happeningItem(e, stage) {
+  const sc = S.sc;
+  const def = sc.events.find((x) => x.id === e.event_id);
+  const d = stage.decisions;
+  const lines = [];
+  if (e.bill > 0) {
+    const parts = [t('hap.bill.' + e.kind, { amount: money(e.bill) })];
+    for (const pb of e.paid_by || []) if (pb[1] > 0) parts.push(t('hap.paid', { payer: payerName(pb[0]), amount: money(pb[1]) }));
+    parts.push(t('hap.oop', { amount: money(e.bill - e.covered) }));
+    lines.push(h('p', { class: 'bill' }, parts.join(t('list.sep')) + t('list.end')));
+  }
+  const whys = [];
+  if (e.waiting_period) whys.push(['alert', t('why.waiting')]);
+  if (e.kind === 'family_care' && e.bill > 0) whys.push(['people', t('why.family')]);
+  if ((e.kind === 'minor_illness' || e.kind === 'serious_illness') && e.covered === 0 && !e.waiting_period && d.medical === 'none') whys.push(['alert', t('why.no_medical')]);
+  if (e.kind === 'work_injury') {
+    const payers = (e.paid_by || []).map((p) => p[0]);
+    if (payers.indexOf('injury_pilot') >= 0) whys.push(['shield', t('why.pilot')]);
+    else if (payers.indexOf('commercial_accident') >= 0) whys.push(['shield', t('why.accident')]);
+    else whys.push(['alert', t('why.no_injury')]);
+  }
+  if (e.kind === 'serious_illness' && e.covered === 0) whys.push(['heart', t('why.untreated')]);
+  if (e.income_lost > 0) lines.push(h('p', null, t('hap.income_lost', { amount: money(e.income_lost) })));
+  if (e.payout > 0) lines.push(h('p', { class: 'good' }, e.kind === 'windfall' ? t('hap.windfall', { amount: money(e.payout) }) : t('hap.payout', { amount: money(e.payout) })));
+  if (e.disabled) lines.push(h('p', { class: 'bad' }, t('hap.disabled')));
+  if (e.catastrophic) whys.push(['alert', t('why.catastrophic')]);
+  const title = def ? tx(def.title) : t('kind.' + e.kind);
+  const cls = e.kind === 'windfall' ? 'ev-good' : e.catastrophic ? 'ev-bad' : e.bill > 0 && e.covered === 0 ? 'ev-warn' : 'ev-neutral';
+  return card({ class: 'event ' + cls, title: title, icon: KIND_ICON[e.kind] || 'alert', testid: 'event-happening' },
+    h('p', { class: 'event-when' }, t('hap.when', { year: e.year, age: e.age }) + ' · ' + t('kind.' + e.kind)),
+    def ? h('p', null, tx(def.story)) : null,
+    lines,
+    whys.length ? h('ul', { class: 'why' }, whys.map((w) => h('li', null, iconText(w[0], w[1])))) : null);
+}
+
+const KIND_ICON = {
+  minor_illness: 'medical', serious_illness: 'medical', work_injury: 'bolt', deactivation: 'phone',
+  family_care: 'people', income_shock: 'chart', windfall: 'gift',
+};
+
+function outcomeText(outcome, monthly, lump, claimCity) {
+  const sc = S.sc;
+  if (outcome === 'employee_pension') return t('ret.employee', { amount: money(monthly), city: claimCity ? tx(SC.city(sc, claimCity).name) : '' });
+  if (outcome === 'residents_pension') return t('ret.residents');
+  if (outcome === 'lump_sum') return t('ret.lump', { amount: money(lump) });
+  if (outcome === 'paying_on') return t('ret.paying_on');
+  return t('ret.nothing');
+}
+
+function eventItem(e, stage) {
+  const sc = S.sc;
+  switch (e.type) {
+    case 'happening': return happeningItem(e, stage);
+    case 'news_shown': {
+      const n = sc.news.find((x) => x.id === e.news_id);
+      if (!n) return null;
+      return card({ class: 'event ev-news', title: tx(n.title), icon: 'news', testid: 'event-news' },
+        h('p', { class: 'event-when' }, t('news.label', { year: n.year })),
+        h('p', null, tx(n.story)),
+        h('p', { class: 'source' }, t('source') + ' ' + n.source));
+    }
+    case 'moved':
+      return card({ class: 'event ev-neutral', title: t('moved.title', { city: tx(SC.city(sc, e.to_city).name) }), icon: 'move', testid: 'event-moved' },
+        h('p', null, e.employee_years_carried > 0 ? t('moved.carried', { years: yrs(e.employee_years_carried) }) : t('moved.none')));
+    case 'retired': {
+      const lines = [h('p', null, outcomeText(e.outcome, e.employee_monthly, e.lump_sum, e.claim_city))];
+      lines.push(h('p', { class: 'muted' }, t('ret.years', { years: yrs(e.employee_years), min: yrs(e.minimum_years) })));
+      if (e.made_up_years > 0) lines.push(h('p', null, t('ret.made_up', { years: yrs(e.made_up_years), amount: money(e.make_up_cost) })));
+      if (e.personal_pension_payout > 0) lines.push(h('p', null, t('ret.personal', { amount: money(e.personal_pension_payout) })));
+      return card({ class: 'event ' + (e.outcome === 'employee_pension' || e.outcome === 'residents_pension' ? 'ev-good' : 'ev-warn'), title: t('ret.title', { age: e.age }), icon: 'home', testid: 'event-retired' }, lines);
+    }
+    case 'paying_on_ended':
+      return card({ class: 'event ev-neutral', title: t('payon.title', { age: e.age }), icon: 'coin', testid: 'event-paying-on' },
+        h('p', null, outcomeText(e.outcome, e.employee_monthly, e.lump_sum, null)));
+    case 'residents_pension_started':
+      return card({ class: 'event ev-good', title: t('respen.title', { age: e.age }), icon: 'coin', testid: 'event-residents-pension' },
+        h('p', null, t('respen.text', { amount: money(e.monthly), years: e.years })));
+    case 'life_ended':
+      return card({ class: 'event ev-neutral', title: t('ended.title', { age: e.age }), icon: 'star', testid: 'event-life-ended' },
+        h('p', null, t('ended.text')));
+    default: return null;
+  }
+}
+
+function renderResult() {
+  const root = clear($('screen-result'));
+  const st = S.lastStage;
+  if (!S.sc || !st) { root.appendChild(h('p', null, t('loading'))); return; }
+  root.appendChild(h('h2', { id: 'result-title', 'data-testid': 'result-title' }, t('result.title', { a0: st.start_age, a1: st.end_age - 1 })));
+  // What happened to you first, then retirement and moves, then the policy news.
+  const rank = (e) => (e.type === 'happening' ? 0 : e.type === 'news_shown' ? 2 : 1);
+  const ordered = st.events.map((e, i) => [e, i]).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map((x) => x[0]);
+  const items = ordered.map((e) => eventItem(e, st)).filter(Boolean);
+  const hasHappening = st.events.some((e) => e.type === 'happening');
+  const list = h('ol', { id: 'event-list', class: 'event-list', 'data-testid': 'event-list', 'aria-label': t('result.events') });
+  if (!hasHappening) items.unshift(card({ class: 'event ev-good', title: t('result.calm'), icon: 'check', testid: 'event-calm' }, h('p', null, t('result.calm.text'))));
+  const motion = !reducedMotion();
+  items.forEach((it, i) => {
+    const li = h('li', { class: motion ? 'reveal' : '' }, it);
+    if (motion) li.style.animationDelay = Math.min(i * 0.2, 1.2) + 's';
+    list.appendChild(li);
+  });
+  root.appendChild(list);
+  // Money
+  const l = st.ledger;
+  const prev = previousSavings(st.round);
+  const rows = [
+    [t('led.earnings'), l.earnings], [t('led.pension'), l.pension_income], [t('led.lump'), l.lump_sums],
+    [t('led.living'), -l.living], [t('led.contributions'), -l.contributions], [t('led.spending'), -l.spending],
+    [t('led.oop'), -(l.bills - l.covered)],
+  ].filter((r) => r[1] !== 0);
+  root.appendChild(card({ title: t('led.title'), icon: 'wallet', id: 'ledger', testid: 'ledger' },
+    h('dl', { class: 'ledger' }, rows.map((r) => h('div', { class: 'sum-row' }, h('dt', null, r[0]), h('dd', { class: r[1] < 0 ? 'neg' : '' }, (r[1] > 0 ? '+' : '') + money(r[1]))))),
+    l.covered > 0 ? h('p', { class: 'ok-note' }, iconText('shield', t('led.covered', { amount: money(l.covered), bills: money(l.bills) }))) : null,
+    h('p', { class: 'lead' }, t('led.savings', { from: money(prev), to: money(st.savings) })),
+    h('p', null, t('led.health', { health: st.health }))));
+  // Pool round
+  const closed = S.lastClosed;
+  if (closed && closed.round === st.round && closed.pool && S.session) {
+    const pool = closed.pool;
+    const mine = pool.losses ? pool.losses[S.session.player_id] : undefined;
+    root.appendChild(card({ title: t('pool.title'), icon: 'pool', id: 'pool-result', testid: 'pool-result' },
+      h('p', null, t('pool.text', { n: pool.members, hit: pool.hit, each: money(pool.contribution) })),
+      mine !== undefined ? h('p', { class: 'lead' }, t(mine > pool.contribution ? 'pool.mine.more' : mine < pool.contribution ? 'pool.mine.less' : 'pool.mine.same', { loss: money(mine), each: money(pool.contribution) })) : null,
+      h('p', null, t('pool.worst', { alone: money(pool.worst_alone), pooled: money(pool.worst_pooled) }))));
+  }
+  // Score and leaderboard
+  const score = currentScore();
+  root.appendChild(card({ title: t('score.running'), icon: 'shield', id: 'round-score', testid: 'round-score' },
+    h('p', { class: 'big-number' }, S.scoreEstimated ? (isEn() ? '≈' : '约') : null, score === null ? '—' : num(score), h('small', null, ' / 1000')),
+    h('p', { class: 'hint' }, t('score.running.hint'))));
+  if (S.room.mode === 'workshop' && closed && closed.round === st.round && closed.leaderboard && closed.leaderboard.length) {
+    root.appendChild(card({ title: t('board.title'), icon: 'people', id: 'leaderboard', testid: 'leaderboard' },
+      h('ol', { class: 'board' }, closed.leaderboard.map((e) => h('li', { class: S.session && e.player_id === S.session.player_id ? 'me' : '' },
+        h('span', { class: 'board-name' }, e.nickname), h('span', { class: 'board-score' }, num(e.score)))))));
+  }
+  root.appendChild(h('div', { class: 'action-bar', id: 'next-bar' }));
+  updateNext();
+}
+
+function previousSavings(round) {
+  const hist = S.session ? S.session.history : [];
+  const before = hist.find((r) => r.round === round - 1);
+  if (before) return before.savings;
+  return round === 0 && S.sc ? S.sc.persona.start_savings : 0;
+}
+
+function updateNext() {
+  const bar0 = $('next-bar');
+  if (!bar0) return;
+  clear(bar0);
+  let btn;
+  if (S.lifeOver) {
+    btn = h('button', {
+      type: 'button', class: 'btn btn-primary btn-big', id: 'next-btn', 'data-testid': 'next-btn',
+      onclick: () => { if (S.session && S.lastStage) { S.session.seenRound = S.lastStage.round; saveSession(S.session); } go('end'); },
+    }, icon('star'), h('span', null, t('next.end')));
+  } else if (roundOpenForMe()) {
+    btn = h('button', {
+      type: 'button', class: 'btn btn-primary btn-big', id: 'next-btn', 'data-testid': 'next-btn',
+      onclick: () => { if (S.session && S.lastStage) { S.session.seenRound = S.lastStage.round; saveSession(S.session); } go('round'); },
+    }, icon('arrow'), h('span', null, t('next.round', { n: S.room.round + 1 })));
+    bar0.appendChild(h('p', { class: 'countdown', role: 'timer', hidden: true }));
+  } else {
+    btn = h('button', { type: 'button', class: 'btn btn-big', id: 'next-btn', 'data-testid': 'next-btn', disabled: true }, icon('clock'), h('span', null, t('next.wait')));
+  }
+  bar0.appendChild(btn);
+  tick();
+}
+
+// --- The end of a life ----------------------------------------------------------------------
+
+function renderEnd() {
+  const root = clear($('screen-end'));
+  const lo = S.lifeOver;
+  const sc = S.sc;
+  if (!sc || !lo) { root.appendChild(h('p', null, t('loading'))); return; }
+  const s = lo.summary;
+  const cf = lo.counterfactual;
+  const endAge = S.status ? S.status.age : sc.end_age;
+  root.appendChild(h('h2', { id: 'end-title', 'data-testid': 'end-title' }, t('end.title', { age: endAge })));
+
+  // Score and its parts
+  const parts = [['finances', 250], ['retirement_income', 350], ['health', 150], ['continuity', 250]];
+  root.appendChild(card({ title: t('end.score'), icon: 'shield', id: 'final-score', testid: 'final-score' },
+    h('p', { class: 'big-number' }, num(s.score), h('small', null, ' / 1000')),
+    h('ul', { class: 'parts', id: 'score-parts', 'data-testid': 'score-parts' }, parts.map((p) => h('li', null,
+      h('span', { class: 'part-name' }, t('part.' + p[0])),
+      bar(s.parts[p[0]] / p[1], num(s.parts[p[0]]) + ' / ' + p[1]),
+      h('span', { class: 'hint' }, t('part.' + p[0] + '.how'))))),
+    h('p', null, outcomeText(s.pension_outcome, s.monthly_pension, 0, null)),
+    h('p', null, t('end.paid', { paid: money(s.paid_in), received: money(s.received) })),
+    h('p', null, t('end.bills', { bills: money(s.bills), oop: money(s.out_of_pocket) }))));
+
+  // Timeline
+  const points = (S.session ? S.session.history : []).slice().sort((a, b) => a.round - b.round);
+  const startAge = sc.start_year - sc.persona.birth_year;
+  root.appendChild(card({ title: t('chart.title'), icon: 'chart', id: 'timeline', testid: 'timeline' },
+    timeline({ start: { age: startAge, savings: sc.persona.start_savings, health: sc.persona.start_health }, points: points, retireAge: s.retirement_age }),
+    points.length < (S.status ? S.status.rounds : 0) ? h('p', { class: 'hint' }, t('chart.partial')) : null));
+
+  // Badges
+  const earned = s.badges || [];
+  const others = Object.keys(BADGE_TEXT).filter((b) => earned.indexOf(b) < 0);
+  root.appendChild(card({ title: t('end.badges', { n: earned.length }), icon: 'star', id: 'badges', testid: 'badges' },
+    earned.length ? h('ul', { class: 'badges' }, earned.map((b) => badgeItem(b, true))) : h('p', null, t('end.nobadge')),
+    others.length ? h('details', null, h('summary', null, t('end.morebadges')), h('ul', { class: 'badges badges-off' }, others.map((b) => badgeItem(b, false)))) : null));
+
+  // Counterfactual
+  const cols = [['actual', cf.actual], ['insured', cf.insured], ['uninsured', cf.uninsured]];
+  const rowsCf = [
+    ['cf.score', (x) => num(x.score)],
+    ['cf.pension', (x) => money(x.monthly_pension)],
+    ['cf.oop', (x) => money(x.out_of_pocket)],
+    ['cf.paid', (x) => money(x.paid_in)],
+    ['cf.savings', (x) => money(x.savings_end)],
+  ];
+  root.appendChild(card({ title: t('cf.title'), icon: 'chart', id: 'counterfactual', testid: 'counterfactual' },
+    h('p', null, t('cf.intro')),
+    h('table', { class: 'cf-table' },
+      h('thead', null, h('tr', null, cols.map((c) => h('th', { scope: 'col', id: 'cf-h-' + c[0], class: 'cf-' + c[0] }, t('cf.' + c[0]))))),
+      rowsCf.map((r, i) => h('tbody', null,
+        h('tr', null, h('th', { scope: 'colgroup', colspan: 3, id: 'cf-m-' + i, class: 'cf-metric' }, t(r[0]))),
+        h('tr', null, cols.map((c) => h('td', { class: 'cf-' + c[0], headers: 'cf-h-' + c[0] + ' cf-m-' + i, 'data-testid': 'cf-' + c[0] + '-' + r[0].slice(3) }, r[1](c[1]))))))),
+    h('p', { class: 'lead' }, cfLesson(cf))));
+
+  // Post quiz
+  root.appendChild(h('section', { class: 'quiz-block', 'aria-labelledby': 'quiz-post-title' },
+    h('h3', { id: 'quiz-post-title' }, iconText('question', t('quiz.post.title'))),
+    h('p', { class: 'muted' }, t('quiz.post.intro')),
+    h('div', { id: 'post-quiz', 'data-testid': 'post-quiz' })));
+  renderQuiz($('post-quiz'), 'post');
+
+  // Real world
+  root.appendChild(h('section', { id: 'real-world', 'data-testid': 'real-world', 'aria-labelledby': 'rw-title' },
+    h('h3', { id: 'rw-title' }, iconText('phone', t('rw.title'))),
+    sc.real_world.map(realWorldCard)));
+
+  // Share
+  root.appendChild(card({ title: t('share.title'), icon: 'download', id: 'share', testid: 'share' },
+    h('p', null, t('share.intro')),
+    h('button', { type: 'button', class: 'btn btn-primary', id: 'share-btn', 'data-testid': 'share-btn', onclick: makeShare }, icon('download'), h('span', null, t('share.make'))),
+    h('div', { id: 'share-out', class: 'share-out' })));
+
+  root.appendChild(h('div', { class: 'action-bar' },
+    h('a', { class: 'btn', href: 'play.html?solo=1', id: 'again-btn', 'data-testid': 'again-btn' }, icon('play'), h('span', null, t('end.again'))),
+    h('a', { class: 'btn btn-ghost', href: 'guide.html' }, icon('book'), h('span', null, t('end.guide')))));
+}
+
+function cfLesson(cf) {
+  const a = cf.actual; const i = cf.insured; const u = cf.uninsured;
+  if (i.score > a.score + 20) return t('cf.lesson.more', { diff: num(i.score - a.score) });
+  if (a.score > u.score + 20) return t('cf.lesson.good', { diff: num(a.score - u.score) });
+  return t('cf.lesson.same');
+}
+
+function badgeItem(id, on) {
+  const pair = BADGE_TEXT[id];
+  return h('li', { class: 'badge' + (on ? '' : ' off'), 'data-badge': id },
+    icon(on ? 'star' : 'question'),
+    h('span', { class: 'badge-text' },
+      h('strong', null, badgeTitle(id, isEn())),
+      h('span', { class: 'badge-other', lang: isEn() ? 'zh-CN' : 'en' }, pair ? (isEn() ? pair[0] : pair[1]) : ''),
+      h('span', { class: 'badge-how' }, t('badge.' + id + '.how'))));
+}
+
+async function makeShare() {
+  const out = $('share-out');
+  const btn = $('share-btn');
+  btn.disabled = true;
+  clear(out).appendChild(h('p', null, t('share.drawing')));
+  try {
+    const mod = await import('./sharecard.js');
+    const canvas = h('canvas', { class: 'sr-only', 'aria-hidden': 'true' });
+    const points = (S.session ? S.session.history : []).slice().sort((a, b) => a.round - b.round);
+    const start = { savings: S.sc.persona.start_savings };
+    const blob = await mod.drawShareCard(canvas, {
+      sc: S.sc, summary: S.lifeOver.summary, nickname: S.session ? S.session.nickname : '',
+      points: [start].concat(points), endAge: S.status ? S.status.age : S.sc.end_age,
+    });
+    if (S.shareUrl) URL.revokeObjectURL(S.shareUrl);
+    S.shareUrl = URL.createObjectURL(blob);
+    clear(out).appendChild(h('img', { id: 'share-img', 'data-testid': 'share-img', src: S.shareUrl, alt: t('share.alt', { score: S.lifeOver.summary.score }) }));
+    out.appendChild(h('p', { class: 'hint' }, t('share.hold')));
+    out.appendChild(h('a', { class: 'btn btn-primary', id: 'share-download', 'data-testid': 'share-download', href: S.shareUrl, download: 'gig-life-' + S.lifeOver.summary.score + '.png' }, icon('download'), h('span', null, t('share.save'))));
+    announce(t('share.ready'));
+  } catch (e) {
+    clear(out).appendChild(h('p', { class: 'form-error' }, t('share.failed')));
+  }
+  btn.disabled = false;
+}
+
+// --- Messages (kicked, expired, connecting) -------------------------------------------------
+
+function renderMessage() {
+  const root = clear($('screen-message'));
+  const m = S.message || { title: t('net.connecting'), text: '' };
+  root.appendChild(h('h2', { id: 'message-title' }, m.title));
+  if (m.text) root.appendChild(h('p', { class: 'lead' }, m.text));
+  if (S.session && S.socket && S.socket.status !== 'closed') {
+    root.appendChild(h('p', { class: 'muted' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), ' ', t('loading')));
+  } else {
+    root.appendChild(h('div', { class: 'action-bar' },
+      h('a', { class: 'btn btn-primary', href: 'play.html', id: 'restart-btn' }, icon('play'), h('span', null, t('end.new'))),
+      h('a', { class: 'btn btn-ghost', href: './' }, icon('home'), h('span', null, t('nav.home')))));
+  }
+}
+
+init();

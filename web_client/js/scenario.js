@@ -1,0 +1,204 @@
+// Scenario data from the server (/api/scenarios, /api/scenarios/{id}) and what the client
+// works out from it: costs per month, eligibility, and national rules that are not city data.
+import { setClockFrom } from './ui.js';
+
+const cache = {};
+let listCache = null;
+
+export async function listScenarios() {
+  if (!listCache) {
+    listCache = fetch('/api/scenarios').then((r) => {
+      if (!r.ok) throw new Error('scenarios ' + r.status);
+      setClockFrom(r);
+      return r.json();
+    });
+    listCache.catch(() => { listCache = null; });
+  }
+  return listCache;
+}
+
+export async function getScenario(id) {
+  if (!cache[id]) {
+    cache[id] = fetch('/api/scenarios/' + encodeURIComponent(id)).then((r) => {
+      if (!r.ok) throw new Error('scenario ' + r.status);
+      setClockFrom(r);
+      return r.json();
+    });
+    cache[id].catch(() => { delete cache[id]; });
+  }
+  return cache[id];
+}
+
+/** National rules the engine uses (game_server/engine/policy.py), each with its source.
+ * City figures never live here: they come from the scenario data. */
+export const RULES = {
+  flexibleRate: { value: 0.20, source: '国发〔2005〕38号' },
+  accountRate: { value: 0.08, source: '国发〔2005〕38号' },
+  basePct: { min: 60, max: 300, source: '国办发〔2019〕13号' },
+  minYears: { value: 15, to: 20, source: '全国人大常委会关于实施渐进式延迟法定退休年龄的决定 (2024-09-13), art. 2' },
+  retirementAge: { source: '全国人大常委会关于实施渐进式延迟法定退休年龄的决定 (2024-09-13), art. 1' },
+  residentsAge: { value: 60, years: 15, source: '国发〔2014〕8号' },
+  transfer: { years: 10, source: '国办发〔2009〕66号' },
+  waiting: { months: 3, source: '国办发〔2024〕38号' },
+  continuity: { after: 4, perYear: 1000, share: 0.2, source: '国办发〔2024〕38号' },
+  personalPension: { cap: 12000, tax: 0.03, source: 'ECNS 2023-03' },
+  injury: { months: 13, source: '人社部发〔2025〕24号; 《工伤保险条例》 art. 37 (estimate)' },
+  catastrophic: { share: 0.4, source: 'WHO 2005' },
+};
+
+/** Game-design factors of the engine (game_server/engine/life.py), not policy. */
+export const HOURS_INCOME = { part_time: 0.55, full_time: 1.0, long_hours: 1.3 };
+export const RETIRED_LIVING_SHARE = 0.8;
+
+export function city(sc, id) {
+  return sc.cities.find((c) => c.id === id) || sc.cities[0];
+}
+
+export function job(sc, id) {
+  return sc.jobs.find((j) => j.id === id) || null;
+}
+
+export function anyEstimate(...values) {
+  return values.some((v) => v && v.estimate);
+}
+
+/** The monthly contribution base for a percentage of the average wage (60–300%), within
+ * the city's floor and ceiling. */
+export function pensionBase(c, pct) {
+  const avg = c.average_wage_monthly.value;
+  return Math.min(Math.max(avg * pct / 100, c.pension_base_floor.value), c.pension_base_ceiling.value);
+}
+
+export function employeePensionMonthly(c, pct) {
+  return pensionBase(c, pct) * RULES.flexibleRate.value;
+}
+
+export function employeePensionEstimate(c) {
+  return anyEstimate(c.average_wage_monthly, c.pension_base_floor, c.pension_base_ceiling);
+}
+
+export function residentsMedicalMonthly(c) {
+  return c.residents_medical_premium_yearly.value / 12;
+}
+
+export function employeeMedicalMonthly(c) {
+  return c.employee_medical_rate.value * c.pension_base_floor.value;
+}
+
+export function employeeMedicalEstimate(c) {
+  return anyEstimate(c.employee_medical_rate, c.pension_base_floor);
+}
+
+export function accidentMonthly(sc) {
+  return sc.commercial_accident_insurance.premium_yearly.value / 12;
+}
+
+export function income(j, hours, factor) {
+  if (!j) return 0;
+  return j.monthly_income_full_time.value * (HOURS_INCOME[hours] || 1) * (factor || 1);
+}
+
+export function livingMonthly(sc, c, retired) {
+  return c.living_cost_monthly.value * sc.persona.household_size.value * (retired ? RETIRED_LIVING_SHARE : 1);
+}
+
+/** Whether the job's platform is in the occupational-injury pilot in `year`. */
+export function pilotOn(j, year) {
+  return !!(j && j.injury_pilot_from_year && year >= j.injury_pilot_from_year.value);
+}
+
+/** Whether a worker can join the employees' pension in city `c` in `year` (the hukou limit). */
+export function employeeAllowed(sc, c, year) {
+  const lifted = c.hukou_limit_lifted_year;
+  return !lifted || year >= lifted.value || sc.persona.hukou_city === c.id;
+}
+
+/** Options of the decisions: what is possible this round. */
+export function cityOfDecision(sc, d, status) {
+  const j = d.job ? job(sc, d.job) : null;
+  return city(sc, j ? j.city : status.city || sc.persona.hukou_city);
+}
+
+/** What the chosen cover costs a month (and whether any figure is an estimate). */
+export function monthlyCosts(sc, d, status, phase) {
+  const c = cityOfDecision(sc, d, status);
+  const working = phase === 'working';
+  const out = { pension: 0, medical: 0, accident: 0, personal: 0, estimate: false };
+  if (working && d.pension === 'employee') {
+    out.pension = employeePensionMonthly(c, d.pension_base_pct);
+    out.estimate = out.estimate || employeePensionEstimate(c);
+  } else if (working && d.pension === 'residents') {
+    out.pension = (d.residents_tier || 0) / 12;
+  }
+  if (d.medical === 'residents') {
+    out.medical = residentsMedicalMonthly(c);
+    out.estimate = out.estimate || c.residents_medical_premium_yearly.estimate;
+  } else if (d.medical === 'employee') {
+    out.medical = employeeMedicalMonthly(c);
+    out.estimate = out.estimate || employeeMedicalEstimate(c);
+  }
+  if (working && d.accident_insurance) {
+    out.accident = accidentMonthly(sc);
+    out.estimate = out.estimate || sc.commercial_accident_insurance.premium_yearly.estimate;
+  }
+  if (working && d.personal_pension) out.personal = d.personal_pension / 12;
+  out.total = out.pension + out.medical + out.accident + out.personal;
+  return out;
+}
+
+/** The security score so far, by the engine's formula (game_server/engine/scoring.py), from the
+ * status and the stages this client has seen; null when stages are missing. */
+export function runningScore(sc, status, history) {
+  if (!history || !history.length) return null;
+  const rounds = new Set(history.map((r) => r.round));
+  for (let i = 0; i < history.length; i++) if (!rounds.has(i)) return null;
+  const clamp = (x) => (x < 0 ? 0 : x > 1 ? 1 : x);
+  const c = city(sc, status.city || sc.persona.hukou_city);
+  const month = c.living_cost_monthly.value * sc.persona.household_size.value;
+  const year = month * 12;
+  const retired = month * RETIRED_LIVING_SHARE;
+  let working = 0; let total = 0; let pension = 0; let medical = 0;
+  for (const r of history) {
+    const years = r.end_age - r.start_age;
+    total += years;
+    if (r.phase === 'working') working += years;
+    pension += r.pension_years || 0;
+    medical += r.medical_years || 0;
+  }
+  const finances = clamp((status.savings + year) / (3 * year));
+  const ret = retired > 0 ? clamp(status.monthly_pension / retired) : 0;
+  let cont = 0.5 * clamp(working ? pension / working : 0);
+  cont += 0.5 * clamp(total ? medical / total : 0);
+  return Math.round(250 * finances) + Math.round(350 * ret) + Math.round(150 * clamp(status.health / 100))
+    + Math.round(250 * cont);
+}
+
+/** A stage (round_result.stage) cut down to what the timeline and the score need. */
+export function stageDigest(stage) {
+  const d = stage.decisions || {};
+  const years = stage.end_age - stage.start_age;
+  let pensionYears = 0;
+  if (stage.phase === 'working') {
+    if (d.pension === 'employee') pensionYears = years;
+    else if (d.pension === 'residents') {
+      for (let a = stage.start_age; a < stage.end_age; a++) if (a < RULES.residentsAge.value) pensionYears += 1;
+    }
+  }
+  const marks = [];
+  for (const e of stage.events || []) {
+    if (e.type === 'happening' && (e.bill >= 10000 || e.disabled || e.catastrophic || e.kind === 'windfall')) {
+      marks.push({ age: e.age, kind: e.kind, bad: e.kind !== 'windfall', cat: !!e.catastrophic });
+    }
+  }
+  return {
+    round: stage.round,
+    start_age: stage.start_age,
+    end_age: stage.end_age,
+    phase: stage.phase,
+    savings: stage.savings,
+    health: stage.health,
+    pension_years: pensionYears,
+    medical_years: d.medical && d.medical !== 'none' ? years : 0,
+    marks: marks,
+  };
+}
