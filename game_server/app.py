@@ -19,6 +19,8 @@ from fastapi import FastAPI, Request, Response, WebSocket
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -93,6 +95,8 @@ def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> Fas
             decode_responses=True,
             max_connections=settings.redis_max_connections,
             timeout=10,
+            # A restarted Redis leaves the pooled connections stale: retry on a new one.
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
         redis = Redis(connection_pool=pool)
         results = ResultsStore(settings.effective_database_url)

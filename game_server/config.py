@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     """The server pings each socket this often and drops one that does not answer in as long:
     a phone that went silent loses its connection (its seat waits for it to resume)."""
 
+    forwarded_allow_ips: str = "127.0.0.1"
+    """Proxies whose ``X-Forwarded-For`` is believed (comma-separated; ``*``: anyone). The
+    client's address (for the wrong-room-code limit) is the last entry not added by one."""
+
     trainer_passcode: str | None = None
     """When set, creating a workshop room needs it (for public deployments)."""
     results_retention_days: int = Field(default=365, ge=1)

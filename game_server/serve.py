@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 
 import uvicorn
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from game_server.app import create_app
 from game_server.config import Settings
@@ -18,6 +19,19 @@ from game_server.stores.embedded_redis import EmbeddedRedis
 
 WS_MAX_BYTES = 64 * 1024
 """uvicorn refuses larger frames outright; the codec answers anything over 16 KiB with an error."""
+
+
+class WebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's WebSocket protocol, but a peer that answers no ping in time is cut off.
+
+    uvicorn then sends a close frame and closes the transport *gracefully*: the transport waits
+    until its send buffer drains, which never happens when the peer reads nothing (a frozen app
+    keeping its TCP window at zero). The connection, its tasks and buffers would stay forever.
+    """
+
+    def keepalive_timeout(self) -> None:
+        super().keepalive_timeout()
+        self.transport.abort()
 
 
 def lan_addresses() -> list[str]:
@@ -52,11 +66,12 @@ def serve(settings: Settings | None = None) -> None:
             create_app(settings, embedded),
             host=settings.host,
             port=port,
+            ws=WebSocketProtocol,
             ws_max_size=WS_MAX_BYTES,
             ws_ping_interval=settings.ws_ping_seconds,
             ws_ping_timeout=settings.ws_ping_seconds,
             proxy_headers=True,
-            forwarded_allow_ips="*",
+            forwarded_allow_ips=settings.forwarded_allow_ips,
             timeout_graceful_shutdown=10,
             log_level="info",
         )

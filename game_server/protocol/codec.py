@@ -29,7 +29,7 @@ def decode(frame: str | bytes) -> ClientMessage:
     msg_id = raw.get("client_msg_id")
     msg_id = msg_id if isinstance(msg_id, str) and len(msg_id) <= 64 else None
     kind = raw.get("type")
-    if kind not in _TYPES:
+    if not isinstance(kind, str) or kind not in _TYPES:
         raise ProtocolError(errors.UNKNOWN_TYPE, f"unknown message type {str(kind)[:40]!r}", msg_id)
     try:
         return _ADAPTER.validate_python(raw)

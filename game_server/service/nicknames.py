@@ -18,8 +18,12 @@ def clean_nickname(raw: str | None) -> str:
     """The nickname as it will be stored, or a friendly default when nothing is left."""
     if raw:
         text = unicodedata.normalize("NFC", raw)
+        # White space of any kind (newline, tab, the ideographic space) becomes one space;
+        # other control and format characters (direction overrides among them) go.
         kept = "".join(
-            ch for ch in text if unicodedata.category(ch)[0] not in ("C", "Z") or ch == " "
+            " " if ch.isspace() else ch
+            for ch in text
+            if ch.isspace() or unicodedata.category(ch)[0] not in ("C", "Z")
         )
         folded = " ".join(kept.split())[:MAX_NICKNAME].strip()
         if folded:

@@ -456,8 +456,9 @@ class RoomService:
             )
         await self._player(ident, msg.client_msg_id)
         field = f"{ident.player_id}:{msg.phase}:{msg.question_id}"
+        # Not the decisions' "player:id" ack field: a decide may reuse a quiz answer's id.
         duplicate = await self.store.answer_quiz(
-            ident.code, ident.player_id, msg.client_msg_id, field, msg.answer
+            ident.code, f"{ident.player_id}|quiz", msg.client_msg_id, field, msg.answer
         )
         correct = msg.answer == question.answer
         if not duplicate:

@@ -631,14 +631,15 @@ class RoomStore:
     async def events_since(self, code: str, last_seq: int) -> list[tuple[int, str]] | None:
         """Events after ``last_seq`` in order, or ``None`` when some were trimmed away."""
         keys = RoomKeys(code)
+        current = int(await self._r.hget(keys.meta, "seq") or 0)
+        if last_seq > current:
+            return None  # ahead of the room (or nonsense): the client needs a snapshot
         entries = await self._r.xrange(keys.events, min=f"{last_seq + 1}-0", max="+")
         out = [(int(str(entry_id).split("-")[0]), str(fields["d"])) for entry_id, fields in entries]
         if out and out[0][0] != last_seq + 1:
             return None
-        if not out:
-            current = await self._r.hget(keys.meta, "seq")
-            if current is not None and int(current) > last_seq:
-                return None
+        if not out and current > last_seq:
+            return None
         return out
 
     async def quiz_answers(self, code: str) -> dict[str, int]:

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from starlette.websockets import WebSocket
 
 from game_server.protocol.codec import encode
@@ -98,9 +99,11 @@ class Connection:
             return
         self.closing = True
         self.close_code = code
-        # Make room for the sentinel even when the queue is full of unsent events.
-        while self.queue.full():
-            self.queue.get_nowait()
+        if self.queue.full():
+            # Too slow: drop everything not sent yet. Dropping only the oldest would leave a
+            # gap the client never notices (it resumes after the last event it did get).
+            while not self.queue.empty():
+                self.queue.get_nowait()
         self.queue.put_nowait(None)
 
     async def writer(self) -> None:
@@ -249,7 +252,7 @@ class RoomBus:
                 continue
             try:
                 message = await self.pubsub.get_message(timeout=1.0)
-            except (ConnectionError, OSError, RuntimeError) as exc:
+            except (RedisError, OSError, RuntimeError) as exc:
                 log.warning("room bus reconnecting after %r", exc)
                 await asyncio.sleep(0.5)
                 await self._resubscribe()

@@ -30,6 +30,7 @@ from game_server.service.rooms import Identity, RoomService
 from game_server.transport.connections import (
     CLOSE_KICKED,
     CLOSE_POLICY,
+    SEND_QUEUE,
     Connection,
     RateLimit,
     Registry,
@@ -132,6 +133,7 @@ class Hub:
                     if conn.limit.refused_in_a_row > FLOOD_CLOSE_AFTER:
                         conn.close(CLOSE_POLICY)
                     continue
+                message = None
                 try:
                     message = decode(raw)
                     MESSAGES.labels(message.type).inc()
@@ -143,6 +145,9 @@ class Hub:
                         asyncio.get_running_loop().time() - started
                     )
                 except ProtocolError as exc:
+                    if exc.client_msg_id is None and message is not None:
+                        # Every answer to an action carries its id (the client's outbox).
+                        exc.client_msg_id = getattr(message, "client_msg_id", None)
                     self._error(conn, exc)
                 except Exception:
                     log.exception("handling a message")
@@ -234,16 +239,26 @@ class Hub:
         """Attach the connection to its room and bring it up to date: the events it missed
         (when the room's stream still has them and no personal result is among them), or a fresh
         snapshot."""
+        before = conn.identity
         await self.registry.attach(conn, ident)
+        if (
+            before is not None
+            and before.player_id is not None
+            and before != ident
+            and before.player_id not in self.registry.player_ids(before.code)
+        ):
+            # The connection left that seat (joined again, or resumed another): not present.
+            await self._quietly(self.service.mark_presence(before.code, {before.player_id: 0}))
         if ident.player_id is not None:
             await self.service.mark_presence(ident.code, {ident.player_id: PRESENCE_SECONDS})
         missed = None
         if last_seq is not None:
             missed = await self.service.store.events_since(ident.code, last_seq)
-            if missed is not None and any(
-                '"kind":"round_closed"' in p or '"kind":"game_over"' in p for _, p in missed
+            if missed is not None and (
+                len(missed) > SEND_QUEUE // 2
+                or any('"kind":"round_closed"' in p or '"kind":"game_over"' in p for _, p in missed)
             ):
-                missed = None
+                missed = None  # too many to replay through the send queue, or personal results
         if missed is not None and last_seq is not None:
             conn.send_message({"type": "resumed", "seq": last_seq, "missed": len(missed)})
             seq = last_seq

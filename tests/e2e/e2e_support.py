@@ -347,8 +347,13 @@ class Client:
         assert not extra, f"{self.name} got unexpected messages: {extra}"
 
     def events(self) -> list[tuple[int, str]]:
-        """(seq, kind) of every room event received, in the order received."""
-        return [(m["seq"], m["event"]["kind"]) for m in self.messages if m.get("type") == "event"]
+        """(seq, kind) of every numbered room event received, in the order received (the hosts'
+        passing decision counts have seq 0 and are not part of the room's sequence)."""
+        return [
+            (m["seq"], m["event"]["kind"])
+            for m in self.messages
+            if m.get("type") == "event" and m["seq"] > 0
+        ]
 
     @property
     def last_seq(self) -> int:
