@@ -223,6 +223,7 @@ export default {
   'moved.none': 'A new city, a new start.',
   'ret.title': 'Age {age}: retirement',
   'ret.employee': 'Your employees\' pension starts: {amount} a month (claimed in {city}).',
+  'ret.employee.monthly': 'Employees\' pension: {amount} a month.',
   'ret.residents': 'Too few years for the employees\' pension: the years moved to the residents\' pension.',
   'ret.lump': 'No monthly pension. The {amount} in your accounts was paid back in one sum.',
   'ret.paying_on': 'Years short, and not enough savings to make them up at once. You pay on each year after retirement; the pension starts when the minimum is reached.',

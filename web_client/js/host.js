@@ -89,7 +89,7 @@ function onMessage(m) {
     case 'room_created': {
       const s = {
         key: 'host.' + m.code, code: m.code, token: m.host_token, role: 'host', seq: 0, outbox: {},
-        scenario_id: m.scenario_id, seconds: H.seconds, closed: {}, gameOver: null,
+        scenario_id: m.scenario_id, seconds: H.seconds, closed: {}, gameOver: null, joinUrl: m.join_url || null,
       };
       saveSession(s);
       rememberLast('host', m.code);
@@ -281,7 +281,7 @@ async function fillScenarios(box) {
 }
 
 function joinUrl() {
-  return location.origin + '/?room=' + H.session.code;
+  return H.session.joinUrl || location.origin + '/?room=' + H.session.code;
 }
 
 function renderRoom(root) {

@@ -221,6 +221,7 @@ export class GameSocket {
         this._becomeReady();
         break;
       case 'event': {
+        if (m.seq === 0) break; // a passing count for hosts (decided): not numbered, not kept
         if (m.seq <= this.seq) return; // seen already
         this.seq = m.seq;
         if (s) {

@@ -1060,7 +1060,10 @@ const KIND_ICON = {
 
 function outcomeText(outcome, monthly, lump, claimCity) {
   const sc = S.sc;
-  if (outcome === 'employee_pension') return t('ret.employee', { amount: money(monthly), city: claimCity ? tx(SC.city(sc, claimCity).name) : '' });
+  if (outcome === 'employee_pension') {
+    if (!claimCity) return t('ret.employee.monthly', { amount: money(monthly) });
+    return t('ret.employee', { amount: money(monthly), city: tx(SC.city(sc, claimCity).name) });
+  }
   if (outcome === 'residents_pension') return t('ret.residents');
   if (outcome === 'lump_sum') return t('ret.lump', { amount: money(lump) });
   if (outcome === 'paying_on') return t('ret.paying_on');

@@ -1,0 +1,79 @@
+"""The language: Chinese for a Chinese browser, English for an English one; the language button
+switches the visible text and the choice is remembered after a reload."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+from web_support import Pages
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+# (page, a heading, its Chinese text, its English text)
+HEADINGS = [
+    ("/", "#home h1", "零工人生", "Gig Life"),
+    ("/play.html", "#screen-start h1", "开始游戏", "Start a game"),
+    ("/host.html", "#host h1", "主持工作坊", "Host a workshop"),
+]
+
+
+def lang_of(page: Page) -> str:
+    return str(page.evaluate("() => document.documentElement.lang"))
+
+
+def stored_lang(page: Page) -> str | None:
+    value = page.evaluate("() => localStorage.getItem('gl.lang')")
+    return None if value is None else str(value)
+
+
+@pytest.mark.parametrize(("path", "heading", "zh", "en"), HEADINGS, ids=["home", "play", "host"])
+def test_chinese_by_default_and_switch(
+    pages: Pages, path: str, heading: str, zh: str, en: str
+) -> None:
+    page = pages.phone(locale="zh-CN")
+    page.goto(path)
+    head = page.locator(heading)
+    toggle = page.locator("#lang-toggle")
+    expect(head).to_have_text(zh)
+    expect(toggle).to_have_text("English")
+    assert lang_of(page) == "zh-CN"
+    assert stored_lang(page) is None
+
+    toggle.click()
+    expect(head).to_have_text(en)
+    expect(toggle).to_have_text("中文")
+    assert lang_of(page) == "en"
+    assert stored_lang(page) == "en"
+    assert not CHINESE.search(page.locator("main").inner_text()), "Chinese left after switching"
+
+    page.reload()
+    expect(head).to_have_text(en)
+    expect(toggle).to_have_text("中文")
+    assert lang_of(page) == "en"
+
+    toggle.click()
+    expect(head).to_have_text(zh)
+    assert lang_of(page) == "zh-CN"
+    assert stored_lang(page) == "zh-CN"
+    page.reload()
+    expect(head).to_have_text(zh)
+
+
+def test_english_browser_gets_english(pages: Pages) -> None:
+    page = pages.phone(locale="en-US")
+    page.goto("/")
+    expect(page.locator("#home h1")).to_have_text("Gig Life")
+    expect(page.locator("#lang-toggle")).to_have_text("中文")
+    assert lang_of(page) == "en"
+    assert stored_lang(page) is None
+    expect(page).to_have_title(re.compile("Gig Life"))
+    # The choice made on one page holds on the others.
+    page.locator("#lang-toggle").click()
+    expect(page.locator("#home h1")).to_have_text("零工人生")
+    page.goto("/play.html")
+    expect(page.locator("#screen-start h1")).to_have_text("开始游戏")
+    page.goto("/guide.html")
+    expect(page.locator("#lang-toggle")).to_have_text("English")
+    assert lang_of(page) == "zh-CN"
