@@ -339,7 +339,7 @@ class Slot:
         self.ws = await connect(
             self.url,
             open_timeout=5,
-            close_timeout=1,
+            close_timeout=10,  # a loaded machine may answer a close slowly (else 1006)
             max_size=2**24,
             additional_headers={"X-Forwarded-For": address},
         )
