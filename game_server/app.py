@@ -24,6 +24,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from game_server.config import Settings
 from game_server.content.loader import load_all
@@ -77,6 +78,21 @@ async def purge_old_results(results: ResultsStore, settings: Settings) -> None:
         except Exception:
             log.warning("purging old results failed", exc_info=True)
         await asyncio.sleep(PURGE_EVERY_SECONDS)
+
+
+def direct_websocket(app: FastAPI) -> ASGIApp:
+    """The app, with the game's WebSocket ``/ws`` served straight by the hub, around FastAPI's
+    routing and middleware (HTTP-only: security headers, gzip, CORS, exception pages): every
+    connection would otherwise keep a dozen suspended middleware frames and three exit stacks,
+    about 12 KB of memory each, and every frame sent would pass through their send wrappers."""
+
+    async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == "/ws":
+            await app.state.hub.serve(WebSocket(scope, receive, send))
+        else:
+            await app(scope, receive, send)
+
+    return asgi
 
 
 def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> FastAPI:

@@ -13,7 +13,7 @@ import socket
 import uvicorn
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
-from game_server.app import create_app
+from game_server.app import create_app, direct_websocket
 from game_server.config import Settings
 from game_server.stores.embedded_redis import EmbeddedRedis
 
@@ -63,10 +63,14 @@ def serve(settings: Settings | None = None) -> None:
         print(f"On the same Wi-Fi: http://{address}:{port}/")
     try:
         uvicorn.run(
-            create_app(settings, embedded),
+            direct_websocket(create_app(settings, embedded)),
             host=settings.host,
             port=port,
             ws=WebSocketProtocol,
+            # Off: a deflate context per connection costs ~48 KB of server memory (10,000 phones:
+            # ~470 MB) and a compression of every frame for every connection; our frames are
+            # small JSON (the big ones, results, are a few KB once per round).
+            ws_per_message_deflate=False,
             ws_max_size=WS_MAX_BYTES,
             ws_ping_interval=settings.ws_ping_seconds,
             ws_ping_timeout=settings.ws_ping_seconds,

@@ -396,10 +396,9 @@ class RoomService:
         if ident.player_id is None:
             raise ProtocolError(errors.NOT_IN_ROOM, "the host does not play", msg.client_msg_id)
         ctx = await self.context(ident.code)
-        seen = await self.store.ack(ident.code, ident.player_id, msg.client_msg_id)
-        if seen is not None:  # a resend after a drop: the same answer, never applied twice
-            return self._ack(msg, seen)
-        view = await self._player(ident, msg.client_msg_id)
+        view = await self._player(ident, msg.client_msg_id, seen_ok=True)
+        if view.seen is not None:  # a resend after a drop: the same answer, never applied twice
+            return self._ack(msg, view.seen)
         life = self.cache.life(ctx.scenario, ctx.seed, decode_log(view.log))
         decisions = decisions_from_message(msg.decisions)
         violation = check(ctx.scenario, life, Decide(msg.round, decisions))
@@ -435,9 +434,17 @@ class RoomService:
             "total": int(total),
         }
 
-    async def _player(self, ident: Identity, msg_id: str | None) -> PlayerView:
+    async def _player(
+        self, ident: Identity, msg_id: str | None, seen_ok: bool = False
+    ) -> PlayerView:
+        """The player's view, checked; ``seen_ok``: also the answer already given to ``msg_id``
+        (returned as is, kicked or not, like the answer it repeats)."""
         assert ident.player_id is not None
-        view = await self.store.player_view(ident.code, ident.player_id)
+        view = await self.store.player_view(
+            ident.code, ident.player_id, msg_id if seen_ok else None
+        )
+        if view is not None and view.seen is not None:
+            return view
         if view is None or view.player is None:
             raise ProtocolError(errors.ROOM_NOT_FOUND, "the room has expired", msg_id)
         if view.kicked:

@@ -325,17 +325,20 @@ return {'ok', redis.call('HGETALL', meta), redis.call('HGETALL', players),
 )
 
 
-# ARGV[4] player id: what one player's request needs, without the whole room
+# ARGV[4] player id, [5] optional ack field: what one player's request needs, without the whole
+# room (and the answer already given to that message, if any)
 _PLAYER = (
     _PRELUDE
     + """
 if redis.call('EXISTS', meta) == 0 then return {'gone'} end
 local m = redis.call('HMGET', meta, 'status', 'round', 'round_state', 'deadline', 'seq',
   'closed_rounds', 'remaining', 'pool')
+local seen = false
+if ARGV[5] and ARGV[5] ~= '' then seen = redis.call('HGET', acks, ARGV[5]) or false end
 return {'ok', m, redis.call('HGET', players, ARGV[4]) or false,
   redis.call('HGET', logs, ARGV[4]) or false, redis.call('HGET', pending, ARGV[4]) or false,
   redis.call('SISMEMBER', kicked, ARGV[4]), redis.call('HLEN', players),
-  redis.call('HLEN', pending)}
+  redis.call('HLEN', pending), seen}
 """
 )
 
@@ -353,6 +356,8 @@ class PlayerView:
     kicked: bool
     players: int
     decided: int
+    seen: str | None = None
+    """The answer already given to the message asked about (``player_view``'s ``ack_field``)."""
 
     @property
     def seq(self) -> int:
@@ -581,9 +586,14 @@ class RoomStore:
             decided=int(reply[6]),
         )
 
-    async def player_view(self, code: str, player_id: str) -> PlayerView | None:
+    async def player_view(
+        self, code: str, player_id: str, msg_id: str | None = None
+    ) -> PlayerView | None:
+        """One player's view; with ``msg_id``, also the answer already given to that message
+        (in the same round trip)."""
         keys = RoomKeys(code)
-        reply = await self._player(keys=keys.all(), args=self._args(keys, player_id))
+        ack_field = f"{player_id}:{msg_id}" if msg_id is not None else ""
+        reply = await self._player(keys=keys.all(), args=self._args(keys, player_id, ack_field))
         if not reply or reply[0] != "ok":
             return None
         meta = {k: v for k, v in zip(_PLAYER_META_FIELDS, reply[1], strict=True) if v is not None}
@@ -595,6 +605,7 @@ class RoomStore:
             kicked=bool(reply[5]),
             players=int(reply[6]),
             decided=int(reply[7]),
+            seen=str(reply[8]) if len(reply) > 8 and reply[8] else None,
         )
 
     async def meta(self, code: str) -> dict[str, str]:
