@@ -36,6 +36,9 @@ ACK_TIMEOUT    10              seconds an action may wait for its answer before 
 WS_PATH        /ws             the WebSocket path on the host
 SOLO_REUSE     0               1: a solo player's next life on the same connection (a second
                                ``create_room``), which the protocol allows; 0: a new connection
+LOAD_HOSTS     (none)          comma-separated base URLs of several instances (``http://H:P``):
+                               each user takes the next one, round-robin (no load balancer);
+                               empty: ``--host``
 =============  ==============  ===============================================================
 
 What is reported (request type ``WS``; times in ms from the send to the answer's arrival):
@@ -98,6 +101,8 @@ QUIZ = os.environ.get("LOAD_QUIZ", "1").strip() not in ("0", "false", "no", "")
 ACK_TIMEOUT = max(1.0, _env_float("ACK_TIMEOUT", 10.0))
 WS_PATH = os.environ.get("WS_PATH", "").strip() or "/ws"
 SOLO_REUSE = os.environ.get("SOLO_REUSE", "0").strip() not in ("0", "false", "no", "")
+HOSTS = [h.strip() for h in os.environ.get("LOAD_HOSTS", "").split(",") if h.strip()]
+_next_host = itertools.count()
 
 CONNECT_TIMEOUT = 10.0
 EXPECTED_ROUNDS = 10
@@ -165,10 +170,23 @@ COUNTS: dict[str, int] = {
 }
 
 
+ROUND_REACH: dict[tuple[str, int], list[float]] = {}
+"""(room code, round) -> [players that received its round_opened, the latest receipt in ms after
+the host's send]: how long a round start takes to reach the last player of its room."""
+
+
+def _reached(code: str, round_index: int, delay_ms: float) -> None:
+    entry = ROUND_REACH.setdefault((code, round_index), [0, 0.0])
+    entry[0] += 1
+    entry[1] = max(entry[1], delay_ms)
+
+
 @events.test_stop.add_listener
 def _report_counts(**_: Any) -> None:
-    # loadtests/run.py reads this line from Locust's log.
+    # loadtests/run.py reads this line from Locust's log (and loadtests/bench.py both).
     log.info("GIGLIFE-COUNTS %s", json.dumps(COUNTS, sort_keys=True))
+    reach = [[code, r, n, round(ms, 1)] for (code, r), (n, ms) in ROUND_REACH.items()]
+    log.info("GIGLIFE-ROUNDS %s", json.dumps(reach))
 
 
 # --- One WebSocket connection -------------------------------------------------------------------
@@ -206,6 +224,9 @@ class Session:
         self.closed = True
         self._ids = itertools.count(1)
         self._prefix = f"{random.getrandbits(32):08x}"
+        self.skip_joins = False
+        """Drop ``player_joined`` events unread: a player has no use for them, and in a room of
+        thousands they are most of what it receives (every join goes to everyone)."""
 
     # --- life cycle ---------------------------------------------------------------------------
 
@@ -259,6 +280,8 @@ class Session:
                 inbox.put((now(), None, exc))
                 return
             arrived = now()
+            if self.skip_joins and '"player_joined"' in raw:
+                continue
             try:
                 msg = json.loads(raw)
             except ValueError:
@@ -411,6 +434,8 @@ class GigUser(User):
 
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
+        if HOSTS:
+            self.host = HOSTS[next(_next_host) % len(HOSTS)]
         self.rng = random.Random()
         self.session = Session(self)
         self.stopping = False
@@ -540,8 +565,9 @@ class GigUser(User):
                 if event.get("kind") == "round_opened":
                     open_round, opened_at = int(event["round"]), arrived
                     sent = ROUND_SENT.get((code, open_round)) if code else None
-                    if sent is not None:
+                    if sent is not None and code:
                         self.report("broadcast: round start", sent, ended=arrived)
+                        _reached(code, open_round, (arrived - sent) * 1000.0)
             elif kind == "life_over":
                 if QUIZ:
                     self.quiz(s, "post", quiz_ids)
@@ -775,6 +801,10 @@ class WorkshopPlayer(GigUser):
 
     abstract = SOLO_SHARE >= 1.0
     weight = ROOM_SIZE
+
+    def __init__(self, environment: Any) -> None:
+        super().__init__(environment)
+        self.session.skip_joins = True
 
     @task
     def game(self) -> None:

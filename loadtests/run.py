@@ -22,6 +22,7 @@ import csv
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import socket
@@ -56,11 +57,29 @@ def free_port() -> int:
 class Server:
     """The game server as a subprocess on a loopback port, with its embedded Redis."""
 
-    def __init__(self, data_dir: Path, log_path: Path) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        log_path: Path,
+        env: dict[str, str] | None = None,
+        argv: list[str] | None = None,
+        nofile: int | None = None,
+    ) -> None:
+        """``env``: set after the defaults (e.g. ``REDIS_URL`` of a shared Redis, so no embedded
+        one starts); ``argv``: another ASGI server to run the same way (``PORT``, ``HOST`` and
+        ``DATA_DIR`` in its environment, ``/healthz`` to wait for); ``nofile``: the soft limit
+        of open files for the process (``ulimit -n``), for thousands of sockets."""
         self.data_dir = data_dir
         self.log_path = log_path
+        self.extra_env = dict(env or {})
+        self.argv = argv or [sys.executable, "-m", "game_server", "serve"]
+        self.nofile = nofile
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
 
     @property
     def url(self) -> str:
@@ -83,15 +102,17 @@ class Server:
                 p for p in (str(PROJECT_DIR), env.get("PYTHONPATH", "")) if p
             ),
         )
+        env.update(self.extra_env)
         with self.log_path.open("wb") as log:
             # cwd: the data directory, so no .env file of the project's is read.
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "game_server", "serve"],
+                self.argv,
                 cwd=self.data_dir,
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                preexec_fn=None if self.nofile is None else self._raise_nofile,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -107,6 +128,13 @@ class Server:
             f"the server did not answer /healthz within {timeout:g} s; see {self.log_path}:\n"
             + tail(self.log_path)
         )
+
+    def _raise_nofile(self) -> None:
+        """In the child before exec: ``ulimit -n`` up to ``nofile`` (at most the hard limit)."""
+        assert self.nofile is not None
+        _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = self.nofile if hard == resource.RLIM_INFINITY else min(self.nofile, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
     def healthy(self) -> bool:
         try:
@@ -165,15 +193,25 @@ def tail(path: Path, lines: int = 20) -> str:
 # --- Locust ---------------------------------------------------------------------------------------
 
 
-def run_locust(
-    host: str, users: int, rate: float, seconds: int, results: Path, log_path: Path
-) -> int:
+def locust_command(
+    host: str,
+    users: int,
+    rate: float,
+    seconds: int,
+    results: Path,
+    locustfile: Path = LOCUSTFILE,
+    prefix: str = "run",
+    html: str | None = "report.html",
+    extra: list[str] | None = None,
+) -> list[str]:
+    """Locust headless for ``seconds``, its CSV as ``results/PREFIX_*.csv``; ``extra``: more
+    options and user class names."""
     command = [
         sys.executable,
         "-m",
         "locust",
         "-f",
-        str(LOCUSTFILE),
+        str(locustfile),
         "--headless",
         "-u",
         str(users),
@@ -184,11 +222,18 @@ def run_locust(
         "--host",
         host,
         "--csv",
-        str(results / "run"),
-        "--html",
-        str(results / "report.html"),
+        str(results / prefix),
         "--only-summary",
     ]
+    if html:
+        command += ["--html", str(results / html)]
+    return command + list(extra or [])
+
+
+def run_locust(
+    host: str, users: int, rate: float, seconds: int, results: Path, log_path: Path
+) -> int:
+    command = locust_command(host, users, rate, seconds, results)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     with log_path.open("wb") as log:
         process = subprocess.Popen(

@@ -29,6 +29,10 @@ from game_server.service.rooms import Identity
 log = logging.getLogger(__name__)
 
 SEND_QUEUE = 256
+LOBBY_FANOUT_MAX = 100
+"""Above this many connections of a room on an instance, ``player_joined`` goes to its hosts
+only: every join to every player is n² frames (a lobby of 2,000: two million); a player's
+snapshot still has the count when it joins, and a resume replays the events from the stream."""
 CLOSE_SLOW = 4008
 CLOSE_KICKED = 4003
 CLOSE_POLICY = 1008
@@ -129,6 +133,8 @@ class Registry:
 
     def __init__(self) -> None:
         self.rooms: dict[str, dict[int, Connection]] = {}
+        self.hosts: dict[str, dict[int, Connection]] = {}
+        """The host connections of each room (a subset of ``rooms``), for what only hosts get."""
         self.bus: RoomBus | None = None
 
     async def attach(self, conn: Connection, ident: Identity) -> None:
@@ -141,6 +147,8 @@ class Registry:
         conn.ready = False
         room = self.rooms.setdefault(ident.code, {})
         room[conn.id] = conn
+        if ident.is_host:
+            self.hosts.setdefault(ident.code, {})[conn.id] = conn
         if self.bus is not None and len(room) == 1:
             await self.bus.subscribe(ident.code)
 
@@ -148,6 +156,11 @@ class Registry:
         ident = conn.identity
         if ident is None:
             return
+        hosts = self.hosts.get(ident.code)
+        if hosts is not None:
+            hosts.pop(conn.id, None)
+            if not hosts:
+                del self.hosts[ident.code]
         room = self.rooms.get(ident.code)
         if room is not None:
             room.pop(conn.id, None)
@@ -161,8 +174,12 @@ class Registry:
         return list(self.rooms.get(code, {}).values())
 
     def deliver(self, code: str, seq: int, text: str, event: dict[str, Any]) -> None:
-        """One room event to every ready connection of the room that has not seen it."""
-        for conn in self.rooms.get(code, {}).values():
+        """One room event to every ready connection of the room that has not seen it (a join
+        in a big room: to its hosts only, see LOBBY_FANOUT_MAX)."""
+        room = self.rooms.get(code, {})
+        if len(room) > LOBBY_FANOUT_MAX and event.get("kind") == "player_joined":
+            room = self.hosts.get(code, {})
+        for conn in room.values():
             if not conn.ready:
                 conn.held.append((seq, text, event))
             elif seq > conn.last_seq:
@@ -183,8 +200,8 @@ class Registry:
         return later
 
     def send_to_hosts(self, code: str, text: str) -> None:
-        for conn in self.rooms.get(code, {}).values():
-            if conn.ready and conn.identity is not None and conn.identity.is_host:
+        for conn in self.hosts.get(code, {}).values():
+            if conn.ready:
                 conn.send(text)
 
     def player_ids(self, code: str) -> list[str]:
