@@ -7,16 +7,14 @@ started for the whole session in a temporary directory.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Iterator
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis.asyncio
+from redis_support import scratch_redis
 
 from game_server.content.loader import DEFAULT_SCENARIO_DIR, SCENARIO_SUFFIXES, load_all
 from game_server.content.schema import Scenario
-from game_server.stores.embedded_redis import EmbeddedRedis
 
 SCENARIO_IDS = sorted(
     p.stem for p in DEFAULT_SCENARIO_DIR.iterdir() if p.suffix in SCENARIO_SUFFIXES
@@ -36,33 +34,11 @@ def scenario(request: pytest.FixtureRequest, scenarios: dict[str, Scenario]) -> 
     return scenarios[request.param]
 
 
-EXTERNAL_TEST_DB = 15
-"""On an external server the tests use this database, not 0, because every test starts with
-FLUSHDB and database 0 is where a developer's or CI's other data usually lives."""
-
-
-def _external_url(url: str) -> str:
-    """``url`` with its database number set to ``EXTERNAL_TEST_DB`` unless it names one other
-    than 0 already (then the caller chose a scratch database on purpose)."""
-    parts = urlsplit(url)
-    if parts.path.strip("/") not in ("", "0"):
-        return url
-    return urlunsplit(parts._replace(path=f"/{EXTERNAL_TEST_DB}"))
-
-
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL of a Redis server the tests may flush: ``TEST_REDIS_URL`` (moved to database
-    15) or an embedded server running for the session."""
-    external = os.environ.get("TEST_REDIS_URL")
-    if external:
-        yield _external_url(external)
-        return
-    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
-    try:
-        yield server.start()
-    finally:
-        server.stop()
+    """The URL of a Redis server the tests may flush (see ``redis_support``)."""
+    with scratch_redis(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 @pytest.fixture

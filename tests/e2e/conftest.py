@@ -12,25 +12,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-import redis
 from e2e_support import ServerProcess
-
-from game_server.stores.embedded_redis import EmbeddedRedis
+from redis_support import scratch_redis
 
 EXTERNAL_TEST_DB = 15
 
 _MODULE_SERVERS: dict[str, list[ServerProcess]] = {}
 """Every server a module started (running or not), for the logs in failure reports."""
-
-
-def _external_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.path.strip("/") not in ("", "0"):
-        return url
-    return urlunsplit(parts._replace(path=f"/{EXTERNAL_TEST_DB}"))
 
 
 @pytest.fixture(scope="module")
@@ -41,18 +31,8 @@ def e2e_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def e2e_redis_url(e2e_dir: Path) -> Iterator[str]:
     """A Redis server for this module's game servers."""
-    external = os.environ.get("TEST_REDIS_URL")
-    if external:
-        url = _external_url(external)
-        with redis.Redis.from_url(url) as client:
-            client.flushdb()
+    with scratch_redis(e2e_dir / "redis") as url:
         yield url
-        return
-    server = EmbeddedRedis(e2e_dir / "redis")
-    try:
-        yield server.start()
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -13,16 +13,15 @@ import os
 import sys
 from collections.abc import Generator, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-import redis
 from playwright.sync_api import Browser, Playwright, expect, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from e2e_support import ServerProcess
+from redis_support import scratch_redis
 from web_support import (
     CHROMIUM_ARGS,
     WAIT_MS,
@@ -33,19 +32,8 @@ from web_support import (
     lines,
 )
 
-from game_server.stores.embedded_redis import EmbeddedRedis
-
-EXTERNAL_TEST_DB = 15
-
 _SERVERS: list[ServerProcess] = []
 _RECORDS: dict[str, Record] = {}
-
-
-def _external_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.path.strip("/") not in ("", "0"):
-        return url
-    return urlunsplit(parts._replace(path=f"/{EXTERNAL_TEST_DB}"))
 
 
 @pytest.fixture(scope="session")
@@ -55,18 +43,8 @@ def web_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def web_redis_url(web_dir: Path) -> Iterator[str]:
-    external = os.environ.get("TEST_REDIS_URL")
-    if external:
-        url = _external_url(external)
-        with redis.Redis.from_url(url) as client:
-            client.flushdb()
+    with scratch_redis(web_dir / "redis") as url:
         yield url
-        return
-    server = EmbeddedRedis(web_dir / "redis")
-    try:
-        yield server.start()
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
