@@ -179,8 +179,9 @@ async def test_solo_life_over_real_sockets(
         assert {"nickname": name, "score": summary["score"]}.items() <= next(
             r for r in top if r["nickname"] == name
         ).items()
-    else:  # a shared database with many better results: ours ranks below the last shown
-        assert summary["score"] <= top[-1]["score"]
+    else:  # a shared database (TEST_DATABASE_URL) full of earlier runs: the board is in order
+        scores = [r["score"] for r in top]
+        assert scores == sorted(scores, reverse=True)
 
 
 async def test_workshop_room_plays_to_the_end(
