@@ -3,7 +3,7 @@
 - ``serve``: the game server (the embedded Redis and SQLite unless REDIS_URL / DATABASE_URL);
 - ``play``: a solo life in the terminal;
 - ``validate [PATH]``: check scenario files (exit 1 with file and field on an error);
-- ``balance --scenario ID --lives N --seed S``: the balance table of fixed strategies.
+- ``balance --scenario ID --lives N --seed S [--json]``: the balance table of fixed strategies.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _balance(args: argparse.Namespace) -> int:
-    from game_server.balance import format_table, run_balance
+    from game_server.balance import format_json, format_table, run_balance
 
     scenarios = load_all(Path(args.scenarios))
     if args.scenario not in scenarios:
@@ -36,7 +36,10 @@ def _balance(args: argparse.Namespace) -> int:
         return 2
     scenario = scenarios[args.scenario]
     rows = run_balance(scenario, args.lives, args.seed)
-    print(format_table(scenario, args.lives, args.seed, rows))
+    if args.json:
+        print(format_json(rows))
+    else:
+        print(format_table(scenario, args.lives, args.seed, rows))
     return 0
 
 
@@ -78,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     b.add_argument("--lives", type=int, default=2000)
     b.add_argument("--seed", type=int, default=1)
     b.add_argument("--scenarios", default=str(DEFAULT_SCENARIO_DIR))
+    b.add_argument("--json", action="store_true", help="one JSON object per strategy")
     b.set_defaults(func=_balance)
 
     p = sub.add_parser("play", help="play a solo life in the terminal")

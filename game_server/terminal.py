@@ -86,7 +86,9 @@ UI: Mapping[str, tuple[str, str]] = {
     "paying_on": ("缴费年限不够，存款也不够一次补齐：退休后继续按年缴费，缴满再领养老金。", "Years short and not enough savings to make them up at once: you pay on year by year after retirement age, and the pension starts when the minimum is reached."),
     "residents_started": ("{age}岁开始领城乡居民养老金：每月 {monthly}。", "From {age}: residents' pension {monthly} a month."),
     "end": ("人生结束：安全感得分 {score}/1000", "Life over: security score {score}/1000"),
-    "parts": ("　存款 {f}　养老收入 {r}　健康 {h}　连续参保 {c}", "   savings {f}   retirement income {r}   health {h}   continuity {c}"),
+    "parts": ("　晚年生活 {o}　没被难倒 {r}　健康 {h}　工作时的日子 {w}", "   old age {o}   hardship {r}   health {h}   working life {w}"),
+    "lived": ("你活到了 {age} 岁。", "You lived to {age}."),
+    "inherited": ("个人账户里剩下的 {amount} 留给了家人。", "{amount} left in your pension accounts went to your family."),
     "badges": ("徽章：", "Badges:"),
     "pension_line": ("每月养老金 {monthly}；一生交了 {paid}，领回 {received}", "Pension {monthly} a month; paid in {paid}, got back {received}"),
     "counterfactual": ("同样的人生，如果……", "The same life, if…"),
@@ -364,7 +366,10 @@ class TerminalGame:
         summary = summarize(self.sc, state)
         p = summary.parts
         self.write("\n" + self.t("end", score=summary.score))
-        self.write(self.t("parts", f=p.finances, r=p.retirement_income, h=p.health, c=p.continuity))
+        self.write(self.t("parts", o=p.old_age, r=p.hardship, h=p.health, w=p.working_life))
+        self.write(self.t("lived", age=summary.death_age))
+        if summary.inherited_account > 0:
+            self.write(self.t("inherited", amount=self.money(summary.inherited_account)))
         self.write(
             self.t(
                 "pension_line",

@@ -84,28 +84,72 @@ class MedicalPlan(Frozen):
         return self
 
 
+class CriticalIllness(Frozen):
+    """Residents' critical-illness insurance (城乡居民大病保险, 国办发〔2015〕57号): of what the
+    basic scheme leaves the patient to pay in a year, the part above ``threshold`` (set near the
+    local per-capita disposable income) is reimbursed at ``rate`` (at least 60%), up to ``cap``."""
+
+    threshold: Sourced
+    rate: Sourced
+    cap: Sourced
+
+
+class MedicalAssistance(Frozen):
+    """Medical assistance (医疗救助, 国办发〔2021〕42号) for people in poverty: after the basic
+    scheme and critical-illness insurance, a share of what is left, up to a yearly cap. The game
+    treats a person as eligible when their household has no savings left and its income is below
+    the local minimum living standard (低保)."""
+
+    rate: Sourced
+    yearly_cap: Sourced
+
+
+class Employer(Frozen):
+    """A job where the worker is an employee: the employer must enrol them in the employee schemes
+    (社会保险法 art. 58; 劳动合同法). ``enrols`` says whether this employer actually does."""
+
+    enrols: bool
+    injury_by_project: bool = False
+    """Construction projects insure every site worker for work injury by project (按项目参保,
+    人社部发〔2014〕103号), whatever the employer does about the other schemes."""
+    source: NonEmpty
+
+
 class City(Frozen):
     id: Id
     name: Text
     province: Text
     average_wage_monthly: Sourced
-    """The provincial average wage (全口径) used for contribution bases and the pension formula."""
+    """The provincial average wage of urban employed people (全省全口径城镇单位就业人员平均工资),
+    used for the contribution bases and the pension formula."""
     pension_base_floor: Sourced
+    """The published lowest base (it may differ from 60% of the average: Guangdong outside
+    Guangzhou, 4,775 against 60% × 9,183 = 5,510, 粤人社发〔2025〕32号)."""
     pension_base_ceiling: Sourced
     living_cost_monthly: Sourced
     """What one person needs a month to live there (rent, food, transport)."""
     hukou_limit_lifted_year: Sourced | None = None
     """Before this year a worker without local hukou cannot join the employees' pension here as a
     flexible worker; ``None`` means no such limit applies in the game's years."""
+    minimum_living_standard_monthly: Sourced
+    """The local minimum living standard (低保) per person a month: the poverty line the game
+    measures old age against, the subsistence it leaves out of the capacity to pay for health,
+    and the test for medical assistance."""
     residents_medical_premium_yearly: Sourced
     residents_medical: MedicalPlan
+    critical_illness: CriticalIllness
+    medical_assistance: MedicalAssistance
     employee_medical: MedicalPlan
     employee_medical_rate: Sourced
     """Share of the base floor a flexible worker pays a year for the employees' medical scheme."""
     employee_medical_years_for_retirement: Sourced
     """Years of employee medical contributions needed to keep it free in retirement."""
     residents_pension_basic_monthly: Sourced
-    """The basic (government-paid) part of the residents' pension per month from age 60."""
+    """The basic (government-paid) part of the residents' pension per month from age 60: the
+    national minimum or the province's or city's higher figure."""
+    residents_pension_subsidy_yearly: tuple[Sourced, Sourced] | None = None
+    """The government's contribution subsidy a year for tiers below 500 and from 500 yuan; the
+    national floor (30 and 60 yuan, 国发〔2014〕8号) when not given."""
     residents_pension_tiers: tuple[int, ...]
     residents_pension_tiers_source: NonEmpty
 
@@ -132,6 +176,12 @@ class Job(Frozen):
     monthly_income_full_time: Sourced
     accident_risk: Sourced
     """Relative risk of a road or work accident (1.0 = a delivery rider full time)."""
+    income_spread: Sourced
+    """How much a stage's income varies around the full-time figure: the half-width of a uniform
+    spread as a share (0.25: from 75% to 125%). Platform work is volatile."""
+    employer: Employer | None = None
+    """For a job where the worker is an employee (factory, construction, warehouse, security,
+    agency work); ``None`` for platform and self-employed work."""
     injury_pilot_from_year: Sourced | None = None
     """First year in which this job's platform in this city is in the occupational-injury pilot
     (the platform pays, the worker is covered); ``None``: never in the pilot."""
@@ -176,6 +226,13 @@ class EventDef(Frozen):
     health_loss: int = Field(default=0, ge=0, le=100)
     disabling_chance: float = Field(default=0, ge=0, le=1)
     """For a work injury: the share of accidents that leave a lasting disability."""
+    motor_vehicle_liable_chance: float = Field(default=0, ge=0, le=1)
+    """For a road accident: the share in which a motor vehicle is liable, so its compulsory
+    insurance (交强险) pays first."""
+    min_age: int = Field(default=16, ge=0, le=110)
+    max_age: int = Field(default=110, ge=0, le=110)
+    """The ages at which this event fits the person's life (no rain fever from delivering at 70,
+    no mother in hospital at 100)."""
 
     @model_validator(mode="after")
     def _check(self) -> EventDef:
@@ -190,6 +247,8 @@ class EventDef(Frozen):
         }
         if self.kind in needs_cost and self.cost is None:
             raise ValueError(f"an event of kind {self.kind.value} needs a cost")
+        if self.min_age > self.max_age:
+            raise ValueError("min_age is above max_age")
         return self
 
 
@@ -262,7 +321,8 @@ class Scenario(Frozen):
     teaches: Text
     persona: Persona
     start_year: int = Field(ge=2020, le=2040)
-    end_age: int = Field(default=80, ge=60, le=100)
+    max_age: int = Field(default=100, ge=80, le=110)
+    """The oldest age a life reaches in the game: the life table is closed there."""
     max_rounds: int = Field(default=10, ge=3, le=12)
     cities: tuple[City, ...] = Field(min_length=1)
     jobs: tuple[Job, ...] = Field(min_length=1)
@@ -292,8 +352,8 @@ class Scenario(Frozen):
         missing = REQUIRED_EVENT_KINDS - {e.kind for e in self.events}
         if missing:
             raise ValueError(f"events lack the kinds {sorted(k.value for k in missing)}")
-        if self.start_age >= self.end_age - 5:
-            raise ValueError("the persona starts too close to end_age")
+        if self.start_age >= 60:
+            raise ValueError("the persona must start before 60 (the game is about working years)")
         return self
 
     @property

@@ -13,9 +13,11 @@ from game_server.engine.life import (
     apply,
     check,
     default_decisions,
+    drawn_death_age,
     new_life,
     plan_stages,
     play_through,
+    reaches_retirement,
     replay,
 )
 from game_server.engine.risk_pool import PoolMember, PoolResult, risk_pool
@@ -42,9 +44,11 @@ __all__ = [
     "check",
     "counterfactual",
     "default_decisions",
+    "drawn_death_age",
     "new_life",
     "plan_stages",
     "play_through",
+    "reaches_retirement",
     "replay",
     "risk_pool",
     "summarize",

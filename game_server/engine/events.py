@@ -8,7 +8,22 @@ from typing import Literal
 
 from game_server.content.schema import EventKind
 
-Payer = Literal["injury_pilot", "employee_medical", "residents_medical", "commercial_accident"]
+Payer = Literal[
+    "motor_compulsory",
+    "injury_pilot",
+    "work_injury_fund",
+    "employer",
+    "employee_medical",
+    "residents_medical",
+    "critical_illness",
+    "medical_assistance",
+    "commercial_accident",
+]
+"""Who paid part of a bill, in the order they pay: a liable vehicle's compulsory insurance
+(交强险) first; for a work injury the occupational-injury pilot, the work-injury fund (a
+construction project's insurance) or the employer who did not enrol the worker (工伤保险条例
+art. 62); else basic medical insurance, then the residents' critical-illness insurance and
+medical assistance; private accident insurance last."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +45,13 @@ class Happening:
     waiting_period: bool = False
     """Cover existed but was still in its waiting period, so it paid nothing."""
     catastrophic: bool = False
+    """The year's health spending out of pocket, this bill included, reached 40% of the
+    household's capacity to pay (WHO)."""
+    vehicle_liable: bool = False
+    """A road accident for which a motor vehicle was liable (its 交强险 paid first)."""
+    employer_owed: bool = False
+    """A work injury of an employee whom the employer had not enrolled: the employer owes the
+    benefits (工伤保险条例 art. 62)."""
 
     @property
     def out_of_pocket(self) -> float:
@@ -52,8 +74,10 @@ class Moved:
 
 
 PensionOutcome = Literal[
-    "employee_pension", "residents_pension", "lump_sum", "nothing", "paying_on"
+    "employee_pension", "residents_pension", "to_residents", "lump_sum", "nothing", "paying_on"
 ]
+"""``to_residents``: short of the employees' minimum, the years and account moved to the
+residents' scheme (社会保险法 art. 16), which pays from 60 after 15 years in all."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +96,8 @@ class Retired:
     lump_sum: float
     """Accounts paid out in one sum because no monthly pension was reached."""
     personal_pension_payout: float
+    months: int = 0
+    """The months of the statutory age past ``age`` (53 years and 4 months: 4)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +114,28 @@ class PayingOnEnded:
 
 @dataclass(frozen=True, slots=True)
 class ResidentsPensionStarted:
+    """The residents' pension starts (at 60, or once the missing years are paid)."""
+
     age: int
     year: int
     monthly: float
     years: int
+    made_up_years: int = 0
+    """Years paid in one sum at 60 (补缴)."""
+    make_up_cost: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentsShort:
+    """At 60 the residents' years fall short of 15 and nothing is paid on: no residents' pension;
+    the individual account stays, and goes to the family (社会保险法 art. 14)."""
+
+    age: int
+    year: int
+    years: int
+    account: float
+    paying_on: bool
+    """True: short, but paying on year by year (延缴) until 15 years."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +149,15 @@ class StageClosed:
 
 @dataclass(frozen=True, slots=True)
 class LifeEnded:
+    """The life ends at ``age``, an age drawn from the life table."""
+
     age: int
     savings: float
+    inherited_account: float = 0.0
+    """What is left in the individual pension accounts goes to the family (个人账户余额可以继承,
+    社会保险法 art. 14)."""
+    before_pension: bool = False
+    """Paid into a pension scheme and died before drawing any pension."""
 
 
 Event = (
@@ -116,6 +167,7 @@ Event = (
     | Retired
     | PayingOnEnded
     | ResidentsPensionStarted
+    | ResidentsShort
     | StageClosed
     | LifeEnded
 )

@@ -68,8 +68,13 @@ def yearly_flexible_contribution(base_monthly: float) -> tuple[float, float]:
 
 
 def contribution_base(pct: int, average_wage: float, floor: float, ceiling: float) -> float:
-    """The monthly base for a chosen percentage of the average wage, held between the city's
-    floor and ceiling (国办发〔2019〕13号: 60%–300% of the provincial average wage)."""
+    """The monthly base for a chosen level: the lowest level (60%) is the province's published
+    floor, which may be below 60% of the average wage (Guangdong outside Guangzhou: 4,775 against
+    60% × 9,183 = 5,510, 粤人社发〔2025〕32号); higher levels are that share of the provincial
+    average wage (全口径城镇单位就业人员平均工资), held within the published floor and ceiling
+    (国办发〔2019〕13号: 60%–300%)."""
+    if pct <= BASE_PCT_MIN:
+        return floor
     return min(max(average_wage * pct / 100, floor), ceiling)
 
 
@@ -102,9 +107,15 @@ def statutory_retirement_age_months(group: RetirementGroup, birth_year: int) -> 
 
 
 def statutory_retirement_age(group: RetirementGroup, birth_year: int) -> int:
-    """The retirement age in whole years the game uses: the statutory age rounded up, because a
-    pension starts only once the full age is reached."""
-    return math.ceil(statutory_retirement_age_months(group, birth_year) / 12)
+    """The statutory retirement age in whole years reached (53 for 53 years and 4 months); the
+    months are in :func:`statutory_retirement_age_months`."""
+    return statutory_retirement_age_months(group, birth_year) // 12
+
+
+def working_years_end_age(retirement_age_months: int) -> int:
+    """The age at which the game's working stages end: the year in which the statutory age is
+    reached is the last working year, worked and paid for only up to the month of retirement."""
+    return math.ceil(retirement_age_months / 12)
 
 
 def pension_claim_city(
@@ -143,10 +154,34 @@ RESIDENTS_ACCOUNT_DIVISOR = 139
 """The residents' individual account is paid out over 139 months, as the employees' at 60
 (国发〔2014〕8号)."""
 
+RESIDENTS_SUBSIDY_LOW = 30.0
+RESIDENTS_SUBSIDY_HIGH = 60.0
+RESIDENTS_SUBSIDY_HIGH_FROM_TIER = 500
+"""The government adds at least 30 yuan a year to the individual account, and at least 60 yuan
+for a tier of 500 yuan or more (国发〔2014〕8号, art. 4(3)); provinces may give more."""
+
+
+def residents_contribution_subsidy(
+    tier: int, local: tuple[float, float] | None = None
+) -> float:
+    """The government's yearly subsidy into a resident's individual account for paying ``tier``
+    yuan: the local figures (below 500, from 500) where the scenario gives them, else the national
+    floor (国发〔2014〕8号)."""
+    low, high = local if local is not None else (RESIDENTS_SUBSIDY_LOW, RESIDENTS_SUBSIDY_HIGH)
+    return high if tier >= RESIDENTS_SUBSIDY_HIGH_FROM_TIER else low
+
+
+def residents_make_up_cost(missing_years: int, lowest_tier: int) -> float:
+    """Paying the missing residents' years in one sum at 60 (补缴) at the lowest tier; made-up
+    years get no government subsidy (国发〔2014〕8号 allows those short of 15 years at 60 to pay
+    on or make up; the subsidy rule for made-up years is set locally)."""
+    return float(missing_years * lowest_tier)
+
 
 def monthly_residents_pension(basic_monthly: float, account_balance: float) -> float:
     """Residents' pension a month: the basic pension the government pays (at least the national
-    minimum, 143 yuan in 2025) plus the individual account over 139 months (国发〔2014〕8号)."""
+    minimum, 143 yuan in 2025; provinces and cities pay more) plus the individual account over
+    139 months (国发〔2014〕8号)."""
     return basic_monthly + account_balance / RESIDENTS_ACCOUNT_DIVISOR
 
 
@@ -170,12 +205,52 @@ CONTINUITY_BONUS_MAX_SHARE = 0.20
 
 
 def continuity_cap_bonus(continuous_years: int, annual_cap: float) -> float:
-    """The extra yearly cap for continuous cover: after 4 continuous years, at least 1,000 yuan
-    more a year, in all at most 20% of the cap (国办发〔2024〕38号)."""
+    """The extra yearly cap of the residents' critical-illness insurance for continuous cover:
+    after 4 continuous years, at least 1,000 yuan more a year, in all at most 20% of the cap
+    (国办发〔2024〕38号; it applies to the residents' scheme only)."""
     extra_years = continuous_years - CONTINUITY_BONUS_AFTER_YEARS
     if extra_years <= 0:
         return 0.0
     return min(extra_years * CONTINUITY_BONUS_PER_YEAR, CONTINUITY_BONUS_MAX_SHARE * annual_cap)
+
+
+def critical_illness_payment(
+    left_to_pay_in_year: float, already_above: float, threshold: float, rate: float, cap: float
+) -> float:
+    """What the residents' critical-illness insurance (大病保险) pays on a bill: ``rate`` (at
+    least 60%) of what the basic scheme left to pay in the year above ``threshold``, up to
+    ``cap`` a year (国办发〔2015〕57号). ``left_to_pay_in_year`` counts this bill;
+    ``already_above`` is what the insurance already paid this year."""
+    eligible = max(0.0, left_to_pay_in_year - threshold) * rate
+    return max(0.0, min(eligible, cap) - already_above)
+
+
+def medical_assistance_payment(left: float, rate: float, cap_left: float) -> float:
+    """Medical assistance (医疗救助, 国办发〔2021〕42号) for a person in poverty: ``rate`` of what
+    is left after insurance, up to what remains of the yearly cap."""
+    return max(0.0, min(left * rate, cap_left))
+
+
+# --- Road accidents: the compulsory motor insurance (交强险) ---------------------------------
+
+MOTOR_COMPULSORY_MEDICAL_CAP = 18_000.0
+MOTOR_COMPULSORY_DISABILITY_CAP = 180_000.0
+"""Where a motor vehicle is liable for a road accident, its compulsory insurance pays the injured
+first: medical costs up to 18,000 yuan, death and disability up to 180,000 yuan per accident
+(中国银保监会《关于调整交强险责任限额和费率浮动系数的公告》, 2020-09, with the 车险综合改革).
+It pays the victim of the insured vehicle; an electric bicycle has none. Costs a third party
+must bear are not paid by medical or injury insurance unless the third party does not pay
+(社会保险法 arts. 30 and 42): the game lets the compulsory insurance pay first and the rest
+follow the usual order."""
+
+MOTOR_DISABILITY_GRADE_7_SHARE = 0.4
+"""Road-accident disability compensation scales with the grade: grade 7 is 40% of the full
+amount (GB/T 16180 grades as courts apply them to 人身损害赔偿; an estimate of the game)."""
+
+
+def motor_compulsory_disability(disabled: bool) -> float:
+    """What the liable vehicle's compulsory insurance pays for the game's grade-7 disability."""
+    return MOTOR_COMPULSORY_DISABILITY_CAP * MOTOR_DISABILITY_GRADE_7_SHARE if disabled else 0.0
 
 
 # --- Occupational injury protection (新就业形态就业人员职业伤害保障) -----------------------------
@@ -184,6 +259,13 @@ DISABILITY_MONTHS_GRADE_7 = 13
 """One-off disability benefit for a grade-7 disability: 13 months of wage (《工伤保险条例》
 art. 37). The pilot pays disability benefits from the work-injury fund (policy-facts §4); the game
 takes a grade-7 disability at the province's average wage, an estimate of the pilot's rule."""
+
+
+EMPLOYER_OWES_INJURY_BENEFITS = "工伤保险条例 art. 62; 社会保险法 art. 41"
+"""An employer who did not enrol its employee in work-injury insurance pays the injury benefits
+itself, at the insurance's items and standards (《工伤保险条例》 art. 62); if it does not pay,
+the work-injury fund pays first and recovers the money from the employer (社会保险法 art. 41).
+The worker still has to claim: 12333, the labour inspection (劳动监察), labour arbitration."""
 
 
 def injury_disability_benefit(average_wage_monthly: float) -> float:
@@ -204,6 +286,20 @@ PERSONAL_PENSION_PAYOUT_TAX = 0.03
 # --- Poverty of health spending --------------------------------------------------------------
 
 CATASTROPHIC_SHARE = 0.40
-"""A health bill is catastrophic when what the family pays itself reaches 40% of its capacity to
-pay (WHO, Distribution of health payments and catastrophic expenditures, 2005); the game measures
-capacity as a year's income, and at least a year's living cost."""
+"""A year's health spending is catastrophic when what the household pays itself reaches 40% of
+its capacity to pay: its spending net of subsistence needs (Xu et al., WHO, Distribution of health
+payments and catastrophic expenditures, 2005)."""
+
+
+def capacity_to_pay(income: float, living: float, subsistence: float) -> float:
+    """A household's capacity to pay for health in a year: what it has to spend (its income, and
+    at least what it spends on living) less subsistence (the WHO method; the game takes the local
+    minimum living standard, 低保, as subsistence)."""
+    return max(income, living) - subsistence
+
+
+def is_catastrophic(out_of_pocket: float, capacity: float) -> bool:
+    """WHO: out-of-pocket health spending of at least 40% of the capacity to pay."""
+    if out_of_pocket <= 0:
+        return False
+    return capacity <= 0 or out_of_pocket >= CATASTROPHIC_SHARE * capacity

@@ -1,14 +1,18 @@
 """The end of a life: the security score, the badges and the life summary.
 
-The security score (0–1000) has four parts (``docs/game-design.md`` explains the choice):
+The security score (0–1000) measures outcomes only — what the person had, met and kept — never
+whether they paid into a scheme (``docs/game-design.md`` explains the choice):
 
-- finances, 250: savings at the end against a year's living cost; a year of debt scores 0,
-  two years of savings score in full;
-- retirement income, 350: the monthly pensions against what living costs a retired person;
-- health, 150: health at the end (0–100);
-- continuity of cover, 250: half for the share of working years paying into a pension, half for
-  the share of all years with medical cover.
+- old age, 350: over the retired years lived, the share of each year's living costs that the
+  pensions and the savings at hand could meet (savings run out; a pension pays for life);
+- hardship, 250: half for the years of catastrophic health spending (none scores in full, three
+  or more score nothing), half for the deepest debt (none in full, a year's living costs or more
+  nothing);
+- health, 150: the average health over the years lived (0–100);
+- working life, 250: what was left for living in the working years, after needs, contributions
+  and health bills, against the needs themselves (as much again scores in full).
 
+A life that ends before retirement has no old age to score: its other parts are scaled to 1,000.
 Everything here is derived from the life's state and history; nothing is stored twice.
 """
 
@@ -17,15 +21,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from game_server.content.schema import EventKind, Scenario
+from game_server.engine import mortality
 from game_server.engine.decisions import MedicalChoice, PensionChoice
-from game_server.engine.events import Happening, Moved, PayingOnEnded, Retired
+from game_server.engine.events import Happening, LifeEnded, Moved, PayingOnEnded, Retired
 from game_server.engine.life import RETIRED_LIVING_SHARE
 from game_server.engine.state import LifeState, Phase
 
-FINANCES_POINTS = 250
-RETIREMENT_POINTS = 350
+OLD_AGE_POINTS = 350
+HARDSHIP_POINTS = 250
 HEALTH_POINTS = 150
-CONTINUITY_POINTS = 250
+WORKING_LIFE_POINTS = 250
+CATASTROPHIC_YEARS_FOR_ZERO = 3
 
 RAINY_DAY_MONTHS = 6
 
@@ -48,14 +54,19 @@ BADGE_TEXT: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True, slots=True)
 class ScoreParts:
-    finances: int
-    retirement_income: int
+    old_age: int
+    hardship: int
     health: int
-    continuity: int
+    working_life: int
+    scaled: bool = False
+    """The life ended before retirement: the total is the other parts scaled to 1,000."""
 
     @property
     def total(self) -> int:
-        return self.finances + self.retirement_income + self.health + self.continuity
+        raw = self.old_age + self.hardship + self.health + self.working_life
+        if self.scaled:
+            return round(raw * 1000 / (1000 - OLD_AGE_POINTS))
+        return raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +79,17 @@ class LifeSummary:
     parts: ScoreParts
     badges: tuple[str, ...]
     retirement_age: int
+    retirement_months: int
+    """The months past ``retirement_age`` of the statutory age (53 years 4 months: 4)."""
+    death_age: int
     pension_outcome: str
     employee_years: float
-    residents_years: int
+    residents_years: float
     minimum_years: float
     monthly_pension: float
+    old_age_income_monthly: float
+    """The pensions a month plus the savings at retirement spread over the years a person of
+    that age can expect to live (a planned drawdown): old-age income from every source."""
     retired_living_monthly: float
     savings_end: float
     health_end: float
@@ -80,17 +97,33 @@ class LifeSummary:
     """Contributions and premiums paid over the life."""
     received: float
     """Pensions, insurance payments of bills, injury benefits and accounts paid back."""
+    inherited_account: float
+    """What was left in the individual pension accounts at death, for the family."""
+    died_before_pension: bool
     bills: float
     out_of_pocket: float
-    catastrophic_events: int
+    catastrophic_years: int
+    """Years in which health spending out of pocket reached 40% of the capacity to pay (WHO)."""
+    old_age_poor_years: int
+    """Retired years below the local minimum living standard (低保) with no savings left."""
+    lowest_savings: float
     working_years: int
-    years_with_pension: int
+    retired_years: int
+    years_with_pension: float
     years_with_medical: int
     total_years: int
+    left_for_living_working: float
+    """Earnings in the working years less living costs, contributions and health bills: what was
+    left to spend or save."""
 
     @property
     def catastrophic(self) -> bool:
-        return self.catastrophic_events > 0
+        return self.catastrophic_years > 0
+
+    @property
+    def catastrophic_events(self) -> int:
+        """Kept for older readers: the catastrophic years."""
+        return self.catastrophic_years
 
 
 def _clamp(x: float) -> float:
@@ -107,36 +140,54 @@ def summarize(scenario: Scenario, state: LifeState) -> LifeSummary:
     p = state.pensions
     monthly = p.employee_monthly + (p.residents_monthly if p.residents_from_age else 0.0)
 
-    working_years = sum(r.stage.years for r in history if r.stage.phase is Phase.WORKING)
-    total_years = sum(r.stage.years for r in history)
+    working = [r for r in history if r.stage.phase is Phase.WORKING]
+    retired_records = [r for r in history if r.stage.phase is Phase.RETIRED]
+    working_years = sum(r.stage.years for r in working)
+    retired_years = sum(r.stage.years for r in retired_records)
+    total_years = working_years + retired_years
     years_pension = sum(r.insured_years_pension for r in history)
     years_medical = sum(r.insured_years_medical for r in history)
+    catastrophic_years = sum(r.catastrophic_years for r in history)
+    lowest = min((r.lowest_savings for r in history), default=state.savings)
 
     living_year = living_month * 12
-    finances = _clamp((state.savings + living_year) / (3 * living_year))
-    retirement = _clamp(monthly / retired_living) if retired_living > 0 else 0.0
-    continuity = 0.5 * _clamp(years_pension / working_years if working_years else 0.0)
-    continuity += 0.5 * _clamp(years_medical / total_years if total_years else 0.0)
+    left = sum(
+        r.ledger.earnings - r.ledger.living - r.ledger.contributions - r.ledger.out_of_pocket
+        for r in working
+    )
+    working_ratio = _clamp(left / working_years / living_year) if working_years else 0.0
+    debt = max(0.0, -lowest)
+    hardship = 1 - 0.5 * _clamp(catastrophic_years / CATASTROPHIC_YEARS_FOR_ZERO)
+    hardship -= 0.5 * _clamp(debt / living_year)
+    health = sum(r.health_years for r in history) / total_years if total_years else state.health
+    old_age = sum(r.old_age_met for r in retired_records) / retired_years if retired_years else 0.0
     parts = ScoreParts(
-        finances=round(FINANCES_POINTS * finances),
-        retirement_income=round(RETIREMENT_POINTS * retirement),
-        health=round(HEALTH_POINTS * _clamp(state.health / 100)),
-        continuity=round(CONTINUITY_POINTS * continuity),
+        old_age=round(OLD_AGE_POINTS * _clamp(old_age)),
+        hardship=round(HARDSHIP_POINTS * _clamp(hardship)),
+        health=round(HEALTH_POINTS * _clamp(health / 100)),
+        working_life=round(WORKING_LIFE_POINTS * working_ratio),
+        scaled=state.finished and retired_years == 0,
     )
 
     happenings = [e for r in history for e in r.events if isinstance(e, Happening)]
     retired = next((e for r in history for e in r.events if isinstance(e, Retired)), None)
     paying_on = next((e for r in history for e in r.events if isinstance(e, PayingOnEnded)), None)
+    ended = next((e for r in history for e in r.events if isinstance(e, LifeEnded)), None)
     outcome = paying_on.outcome if paying_on else retired.outcome if retired else "not_yet"
+    if p.residents_from_age is not None and outcome in ("to_residents", "nothing", "not_yet"):
+        outcome = "residents_pension"
     paid_in = sum(r.ledger.contributions for r in history)
     received = sum(r.ledger.pension_income + r.ledger.covered for r in history)
     received += sum(h.payout for h in happenings if h.kind is not EventKind.WINDFALL)
     if retired is not None:
-        received += retired.lump_sum + retired.personal_pension_payout
-    if paying_on is not None:
-        received += paying_on.lump_sum
+        received += retired.personal_pension_payout
     bills = sum(r.ledger.bills for r in history)
     out_of_pocket = sum(r.ledger.out_of_pocket for r in history)
+    at_retirement = working[-1].savings_end if working and retired_records else state.savings
+    horizon = mortality.life_expectancy(
+        scenario.persona.gender, state.retirement_age, scenario.max_age
+    )
+    drawdown = max(0.0, at_retirement) / (horizon * 12) if horizon > 0 else 0.0
 
     return LifeSummary(
         scenario_id=state.scenario_id,
@@ -145,23 +196,32 @@ def summarize(scenario: Scenario, state: LifeState) -> LifeSummary:
         parts=parts,
         badges=_badges(state, happenings, outcome, living_month),
         retirement_age=state.retirement_age,
+        retirement_months=state.retirement_months % 12,
+        death_age=state.death_age,
         pension_outcome=outcome,
         employee_years=p.employee_years,
         residents_years=p.residents_years,
         minimum_years=retired.minimum_years if retired else 15.0,
         monthly_pension=monthly,
+        old_age_income_monthly=monthly + drawdown,
         retired_living_monthly=retired_living,
         savings_end=state.savings,
         health_end=state.health,
         paid_in=paid_in,
         received=received,
+        inherited_account=ended.inherited_account if ended else 0.0,
+        died_before_pension=ended.before_pension if ended else False,
         bills=bills,
         out_of_pocket=out_of_pocket,
-        catastrophic_events=sum(1 for h in happenings if h.catastrophic),
+        catastrophic_years=catastrophic_years,
+        old_age_poor_years=sum(r.poor_years for r in retired_records),
+        lowest_savings=lowest,
         working_years=working_years,
+        retired_years=retired_years,
         years_with_pension=years_pension,
         years_with_medical=years_medical,
         total_years=total_years,
+        left_for_living_working=left,
     )
 
 
@@ -179,7 +239,10 @@ def _badges(
         badges.append("monthly_pension")
     injuries = [h for h in happenings if h.kind is EventKind.WORK_INJURY]
     if any(
-        any(payer in ("injury_pilot", "commercial_accident") for payer, _ in h.paid_by)
+        any(
+            payer in ("injury_pilot", "work_injury_fund", "commercial_accident")
+            for payer, _ in h.paid_by
+        )
         for h in injuries
     ):
         badges.append("covered_when_hit")

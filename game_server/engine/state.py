@@ -42,7 +42,8 @@ class Ledger:
     earnings: float = 0.0
     pension_income: float = 0.0
     lump_sums: float = 0.0
-    """Account pay-outs, personal pension, disability benefits, windfalls."""
+    """Account pay-outs, personal pension, disability benefits, windfalls, and the minimum
+    living allowance (``assistance``)."""
     living: float = 0.0
     contributions: float = 0.0
     """Pension contributions, medical premiums, accident insurance, personal pension."""
@@ -51,6 +52,8 @@ class Ledger:
     bills: float = 0.0
     covered: float = 0.0
     """The part of ``bills`` that insurance paid."""
+    assistance: float = 0.0
+    """The minimum living allowance (低保) paid in old age, part of ``lump_sums``."""
 
     @property
     def out_of_pocket(self) -> float:
@@ -80,9 +83,22 @@ class StageRecord:
     ledger: Ledger
     savings_end: float
     health_end: float
-    insured_years_pension: int
+    insured_years_pension: float
     insured_years_medical: int
     injury_covered_years: int
+    catastrophic_years: int = 0
+    """Years in which health spending out of pocket was catastrophic (WHO, 40% of the capacity
+    to pay)."""
+    old_age_met: float = 0.0
+    """Sum over the retired years of the share of the year's living costs that pensions and the
+    savings at hand could meet (1.0: a year fully met)."""
+    poor_years: int = 0
+    """Retired years with income below the local minimum living standard (低保) and no savings
+    to draw on."""
+    lowest_savings: float = 0.0
+    """The lowest savings at the end of any year of the stage (negative: debt)."""
+    health_years: float = 0.0
+    """Sum over the stage's years of the health at each year's end."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,13 +112,19 @@ class Pensions:
     years_by_city: tuple[tuple[str, float], ...] = ()
     city_order: tuple[str, ...] = ()
     """Cities where the employees' pension was paid, by last payment, oldest first."""
-    residents_years: int = 0
+    residents_years: float = 0.0
     residents_account: float = 0.0
     personal_account: float = 0.0
     employee_monthly: float = 0.0
     residents_monthly: float = 0.0
     residents_from_age: int | None = None
     """The age from which the residents' pension is paid (60 at the earliest)."""
+    residents_settled: bool = False
+    """The residents' scheme was settled at 60 (a pension, or short of 15 years)."""
+    residents_paying_on: bool = False
+    """Past 60, short of 15 residents' years and paying on year by year (延缴)."""
+    account_paid_out: float = 0.0
+    """Individual-account pension paid so far: what is left of the accounts is inherited."""
     paying_on: bool = False
     """Retired short of the minimum years and paying on until it is reached (延长缴费)."""
     minimum_years: float = 15.0
@@ -127,6 +149,11 @@ class LifeState:
     seed: int
     stages: tuple[Stage, ...]
     retirement_age: int
+    """The statutory retirement age in whole years (the months are in ``retirement_months``)."""
+    retirement_months: int
+    """The statutory retirement age in months (NPC Standing Committee decision of 2024-09-13)."""
+    death_age: int
+    """The age at which this life ends, drawn from the life table by the seed."""
     round: int
     """Index of the next stage to play; ``len(stages)`` when the life is over."""
     age: int

@@ -33,7 +33,9 @@ from game_server.engine import (
     check,
     counterfactual,
     default_decisions,
+    drawn_death_age,
     plan_stages,
+    reaches_retirement,
     risk_pool,
     summarize,
 )
@@ -181,7 +183,8 @@ class RoomService:
         ):
             raise ProtocolError(errors.PASSCODE, "a trainer passcode is needed", msg.client_msg_id)
         solo = msg.mode == "solo"
-        rounds = len(plan_stages(scenario))
+        seed = room_seed(scenario, solo)
+        rounds = len(plan_stages(scenario, drawn_death_age(scenario, seed)))
         seconds = msg.round_seconds or self.settings.default_round_seconds
         host_secret = secrets.token_urlsafe(16)
         now = self.now_ms()
@@ -189,7 +192,7 @@ class RoomService:
             "scenario": scenario.id,
             "scenario_version": scenario.version,
             "mode": msg.mode,
-            "seed": secrets.randbits(63),
+            "seed": seed,
             "status": "playing" if solo else "lobby",
             "round": 0,
             "round_state": "open" if solo else "none",
@@ -789,3 +792,13 @@ def game_stats(scenario: Scenario, lives: Mapping[str, LifeState]) -> dict[str, 
         "median_pension": round(statistics.median(s.monthly_pension for s in summaries)),
         "badges": dict(Counter(b for s in summaries for b in s.badges)),
     }
+
+
+def room_seed(scenario: Scenario, solo: bool) -> int:
+    """A new room's seed. A workshop's life is drawn among those that reach retirement, so the
+    room sees the pension years it came to discuss (about nine lives in ten do); a solo life
+    is drawn from the whole life table, early deaths included."""
+    while True:
+        seed = secrets.randbits(63)
+        if solo or reaches_retirement(scenario, seed):
+            return seed

@@ -86,12 +86,16 @@ class JSONText(TypeDecorator[Any]):
 
 
 class ScorePartsRecord(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    """The score's parts. Rows stored before the outcome-based score (finances, retirement
+    income, continuity) still load: their old parts are ignored and the new ones read 0."""
 
-    finances: int
-    retirement_income: int
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    old_age: int = 0
+    hardship: int = 0
     health: int
-    continuity: int
+    working_life: int = 0
+    scaled: bool = False
 
 
 class OutcomeRecord(BaseModel):
@@ -119,7 +123,7 @@ class LifeSummaryRecord(BaseModel):
     retirement_age: int
     pension_outcome: str
     employee_years: float
-    residents_years: int
+    residents_years: float
     minimum_years: float
     monthly_pension: float
     retired_living_monthly: float
@@ -129,9 +133,11 @@ class LifeSummaryRecord(BaseModel):
     received: float
     bills: float
     out_of_pocket: float
-    catastrophic_events: int
+    catastrophic_years: int = 0
+    death_age: int = 0
+    inherited_account: float = 0.0
     working_years: int
-    years_with_pension: int
+    years_with_pension: float
     years_with_medical: int
     total_years: int
     insured: OutcomeRecord

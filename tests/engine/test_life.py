@@ -34,6 +34,7 @@ from game_server.engine import (
     counterfactual,
     default_decisions,
     errors,
+    mortality,
     new_life,
     plan_stages,
     play_through,
@@ -236,40 +237,82 @@ def no_disability_before(state: LifeState, target: Happening) -> bool:
 
 
 def test_stage_plan_worked_example(scenarios: dict[str, Scenario]) -> None:
-    # Hangzhou rider: born 2004, male → retires at 63; starts at 22 in 2026; ends at 80.
-    # Working 63 − 22 = 41 years in min(10 − 2, 41 // 2) = 8 stages: 41 = 8 × 5 + 1 → 6,5,…,5.
-    # Retired 80 − 63 = 17 years in 2 stages: 9 and 8.
+    # Hangzhou rider: born 2004, male → retires at 63 (born after 1976: the full 36 months);
+    # starts at 22 in 2026. Dying at 80: working 63 − 22 = 41 years in min(10 − 2, 41 // 3) = 8
+    # stages: 41 = 8 × 5 + 1 → 6,5,…,5; retired 80 − 63 = 17 years in 2 stages: 9 and 8.
     sc = scenarios["hangzhou-rider"]
     assert sc.persona.birth_year == 2004
     assert sc.start_age == 22
-    stages = plan_stages(sc)
+    stages = plan_stages(sc, 80)
     assert [s.years for s in stages] == [6, 5, 5, 5, 5, 5, 5, 5, 9, 8]
     assert [s.start_age for s in stages] == [22, 28, 33, 38, 43, 48, 53, 58, 63, 72]
     assert [s.phase for s in stages] == [Phase.WORKING] * 8 + [Phase.RETIRED] * 2
+    # Dying at 68: five retired years make one stage.
+    assert [(s.start_age, s.years) for s in plan_stages(sc, 68)][-1] == (63, 5)
+    # Dying at 50, before retirement: 28 working years in min(10, 28 // 3) = 9 stages, no more.
+    early = plan_stages(sc, 50)
+    assert [s.years for s in early] == [4, 3, 3, 3, 3, 3, 3, 3, 3]
+    assert all(s.phase is Phase.WORKING for s in early)
+    assert early[-1].end_age == 50
     assert new_life(sc, 1).retirement_age == 63
 
 
+def test_retirement_to_the_month(scenarios: dict[str, Scenario]) -> None:
+    # Beijing domestic worker: a woman of the 55 group born in (mid-)1981: 1981-07 is 138 months
+    # after 1970-01, so 138 // 4 + 1 = 35 months later: 55 years 35 months = 57 years 11 months.
+    sc = scenarios["beijing-domestic-worker"]
+    life = new_life(sc, 1)
+    assert life.retirement_months == 55 * 12 + 35
+    assert life.retirement_age == 57
+    # The working stages run to 58: the last year is worked and paid for 11 months of 12.
+    working = [s for s in life.stages if s.phase is Phase.WORKING]
+    if life.death_age > 58:
+        assert working[-1].end_age == 58
+    state = play_through(sc, 1, lambda st: replace(default_decisions(sc, st), pension=EMPLOYEE))
+    retired = next(e for r in state.history for e in r.events if isinstance(e, Retired))
+    assert (retired.age, retired.months) == (57, 11)
+    if state.death_age > 58:
+        # 45 → 57 years 11 months of payments: 12 years and 11 twelfths.
+        paid = retired.employee_years - retired.made_up_years
+        assert paid == pytest.approx(12 + 11 / 12)
+
+
 def test_stage_plan_covers_the_whole_life(scenario: Scenario) -> None:
-    stages = plan_stages(scenario)
-    life = new_life(scenario, 5)
-    assert life.stages == stages
-    assert 3 <= len(stages) <= scenario.max_rounds
-    assert [s.index for s in stages] == list(range(len(stages)))
-    assert stages[0].start_age == scenario.start_age
-    assert stages[-1].end_age == scenario.end_age
-    for a, b in pairwise(stages):
-        assert a.end_age == b.start_age
-    working = [s for s in stages if s.phase is Phase.WORKING]
-    retired = [s for s in stages if s.phase is Phase.RETIRED]
-    assert stages == (*working, *retired)
-    assert working[-1].end_age == life.retirement_age
-    expected_age = policy.statutory_retirement_age(
-        scenario.persona.retirement_group, scenario.persona.birth_year
-    )
-    assert life.retirement_age == expected_age
-    if working[-1].end_age - working[0].start_age >= MIN_STAGE_YEARS:
-        assert all(s.years >= MIN_STAGE_YEARS for s in working)
-    assert len(retired) == 2
+    for seed in range(30):
+        life = new_life(scenario, seed)
+        stages = life.stages
+        assert stages == plan_stages(scenario, life.death_age)
+        assert 1 <= len(stages) <= scenario.max_rounds
+        assert [s.index for s in stages] == list(range(len(stages)))
+        assert stages[0].start_age == scenario.start_age
+        assert stages[-1].end_age == life.death_age
+        assert scenario.start_age < life.death_age <= scenario.max_age
+        for a, b in pairwise(stages):
+            assert a.end_age == b.start_age
+        working = [s for s in stages if s.phase is Phase.WORKING]
+        retired = [s for s in stages if s.phase is Phase.RETIRED]
+        assert stages == (*working, *retired)
+        work_end = math.ceil(life.retirement_months / 12)
+        assert working[-1].end_age == min(work_end, life.death_age)
+        assert life.retirement_months == policy.statutory_retirement_age_months(
+            scenario.persona.retirement_group, scenario.persona.birth_year
+        )
+        if working[-1].end_age - working[0].start_age >= MIN_STAGE_YEARS:
+            assert all(s.years >= MIN_STAGE_YEARS for s in working)
+        assert len(retired) <= 2
+
+
+def test_death_ages_follow_the_life_table(scenario: Scenario) -> None:
+    # Over 2,000 seeds the mean age at death matches the table's life expectancy at the start
+    # age (UN WPP 2024, China 2015–2020) within a year, and some die before 60.
+    deaths = [new_life(scenario, seed).death_age for seed in range(2000)]
+    sex, start = scenario.persona.gender, scenario.start_age
+    expected = start + mortality.life_expectancy(sex, start, scenario.max_age)
+    assert sum(deaths) / len(deaths) == pytest.approx(expected, abs=1.0)
+    assert any(d < 60 for d in deaths)
+    assert any(d >= 90 for d in deaths)
+    # The same seed dies at the same age whatever is chosen (common random numbers).
+    assert new_life(scenario, 7).death_age == new_life(scenario, 7).death_age
 
 
 def test_new_life_starts_from_the_persona(scenario: Scenario) -> None:
@@ -343,6 +386,7 @@ def assert_money_conserved(scenario: Scenario, state: LifeState) -> None:
         lumps = sum(h.payout for h in hs)
         lumps += sum(r.lump_sum + r.personal_pension_payout for r in retired)
         lumps += sum(e.lump_sum for e in ended)
+        lumps += ledger.assistance
         assert lumps == pytest.approx(ledger.lump_sums, rel=1e-9, abs=1e-9)
         for h in hs:
             assert 0 <= h.covered <= h.bill + 1e-9
