@@ -54,9 +54,7 @@ def _with_cover(
         if pension is PensionChoice.RESIDENTS:
             if residents_pension_open(state, stage):
                 city_id = (
-                    scenario.job(d.job).city
-                    if d.job
-                    else state.city or scenario.persona.hukou_city
+                    scenario.job(d.job).city if d.job else state.city or scenario.persona.hukou_city
                 )
                 tiers = scenario.city(city_id).residents_pension_tiers
                 tier = min(tiers, key=lambda t: abs(t - RESIDENTS_TIER_WISH))

@@ -185,12 +185,14 @@ def new_life(scenario: Scenario, seed: int) -> LifeState:
 
 def residents_pension_open(state: LifeState, stage: Stage) -> bool:
     """Whether a person may pay into the residents' pension in ``stage``: from 16 to 60, and after
-    60 while short of 15 years and not yet drawing it (延缴 and 补缴, 国发〔2014〕8号)."""
+    60 while short of 15 years, not yet drawing it and already a member with years paid (延缴 and
+    补缴, 国发〔2014〕8号; someone who never paid cannot buy fifteen years at 60)."""
     if stage.start_age < policy.RESIDENTS_PENSION_AGE:
         return True
     p = state.pensions
     return (
-        p.residents_from_age is None
+        p.residents_years + p.employee_years > 0
+        and p.residents_from_age is None
         and p.employee_monthly == 0
         and not p.paying_on
         and p.residents_years + p.employee_years < policy.RESIDENTS_PENSION_MIN_YEARS
@@ -403,6 +405,7 @@ class _StagePlay:
         self.residents_settled = p.residents_settled
         self.residents_paying_on = p.residents_paying_on
         self.account_paid_out = p.account_paid_out
+        self.account_monthly = p.account_monthly
         self.paying_on = p.paying_on
         self.minimum_years = p.minimum_years
         m = state.medical
@@ -579,6 +582,7 @@ class _StagePlay:
                 residents_settled=self.residents_settled,
                 residents_paying_on=self.residents_paying_on,
                 account_paid_out=self.account_paid_out,
+                account_monthly=self.account_monthly,
                 paying_on=self.paying_on,
                 minimum_years=self.minimum_years,
             ),
@@ -778,6 +782,10 @@ class _StagePlay:
 
     def _pension_income(self, age: int, year: int) -> float:
         if self.working:
+            # The residents' pension is paid from 60 whether one still works or not.
+            if self.residents_from_age is not None and age >= self.residents_from_age:
+                self.account_paid_out += self._residents_account_part * 12
+                return self.residents_monthly * 12
             return 0.0
         months = 12 + self.arrears_months
         self.arrears_months = 0
@@ -792,7 +800,7 @@ class _StagePlay:
     @property
     def _account_part(self) -> float:
         """The individual-account part of the employees' pension a month (for the inheritance)."""
-        return self.employee_account / policy.account_months_divisor(self.state.retirement_age)
+        return self.account_monthly
 
     @property
     def _residents_account_part(self) -> float:
@@ -973,11 +981,13 @@ class _StagePlay:
             else:
                 cost = 0.0
                 self.paying_on = True
+        claim_city = claim.id if self.employee_years > 0 else None
+        years_paid = self.employee_years
         if self.paying_on:
             outcome: PensionOutcome = "paying_on"
             employee_monthly = 0.0
         else:
-            outcome, employee_monthly = self._claim(age)
+            outcome, employee_monthly = self._claim(self.state.retirement_age, age)
         if outcome != "employee_pension":
             self.arrears_months = 0
         self.events.append(
@@ -985,10 +995,10 @@ class _StagePlay:
                 age=self.state.retirement_age,
                 year=retire_year,
                 minimum_years=minimum,
-                employee_years=self.employee_years,
+                employee_years=years_paid,
                 made_up_years=made_up,
                 make_up_cost=cost,
-                claim_city=claim.id if self.employee_years > 0 else None,
+                claim_city=claim_city,
                 outcome=outcome,
                 employee_monthly=employee_monthly,
                 lump_sum=0.0,
@@ -1008,18 +1018,23 @@ class _StagePlay:
         self.employee_years += years
         self.years_by_city[claim.id] = self.years_by_city.get(claim.id, 0) + years
 
-    def _claim(self, age: int) -> tuple[PensionOutcome, float]:
-        """Claim the employees' pension at ``age`` if the minimum years are reached; else the
-        years and the account move to the residents' scheme, which pays from 60 after 15 years
-        in all."""
+    def _claim(self, claim_age: int, age: int) -> tuple[PensionOutcome, float]:
+        """Claim the employees' pension from ``claim_age`` (the account is divided by that age's
+        months, 国发〔2005〕38号) if the minimum years are reached; else the years and the account
+        move to the residents' scheme, which pays from 60 after 15 years in all. ``age`` is the
+        age now."""
         if self.employee_years > 0 and self.employee_years >= self.minimum_years:
             claim = self._claim_city()
             account = self.employee_account + self.residents_account
-            self.employee_monthly = policy.monthly_basic_pension(
-                claim.average_wage_monthly.value,
-                self.index_sum / self.employee_years,
-                self.employee_years,
-            ) + policy.monthly_account_pension(account, self.state.retirement_age)
+            self.account_monthly = policy.monthly_account_pension(account, claim_age)
+            self.employee_monthly = (
+                policy.monthly_basic_pension(
+                    claim.average_wage_monthly.value,
+                    self.index_sum / self.employee_years,
+                    self.employee_years,
+                )
+                + self.account_monthly
+            )
             self.employee_account = account
             self.residents_account = 0.0
             self.residents_settled = True
@@ -1105,7 +1120,7 @@ class _StagePlay:
             if self.employee_years < self.minimum_years:
                 return paid
         self.paying_on = False
-        outcome, monthly = self._claim(age + 1)
+        outcome, monthly = self._claim(age + 1, age + 1)
         self.events.append(PayingOnEnded(age + 1, year + 1, outcome, monthly, 0.0))
         return paid
 

@@ -161,9 +161,7 @@ RESIDENTS_SUBSIDY_HIGH_FROM_TIER = 500
 for a tier of 500 yuan or more (国发〔2014〕8号, art. 4(3)); provinces may give more."""
 
 
-def residents_contribution_subsidy(
-    tier: int, local: tuple[float, float] | None = None
-) -> float:
+def residents_contribution_subsidy(tier: int, local: tuple[float, float] | None = None) -> float:
     """The government's yearly subsidy into a resident's individual account for paying ``tier``
     yuan: the local figures (below 500, from 500) where the scenario gives them, else the national
     floor (国发〔2014〕8号)."""

@@ -125,6 +125,8 @@ class Pensions:
     """Past 60, short of 15 residents' years and paying on year by year (延缴)."""
     account_paid_out: float = 0.0
     """Individual-account pension paid so far: what is left of the accounts is inherited."""
+    account_monthly: float = 0.0
+    """The individual-account part of the employees' pension a month."""
     paying_on: bool = False
     """Retired short of the minimum years and paying on until it is reached (延长缴费)."""
     minimum_years: float = 15.0

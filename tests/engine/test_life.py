@@ -52,10 +52,11 @@ from game_server.engine.events import (
     NewsShown,
     PayingOnEnded,
     ResidentsPensionStarted,
+    ResidentsShort,
     Retired,
     StageClosed,
 )
-from game_server.engine.life import MIN_STAGE_YEARS
+from game_server.engine.life import INCOME_DRAW_SLOT, MIN_STAGE_YEARS, residents_pension_open
 from game_server.engine.risk_pool import fair_contribution
 from game_server.engine.state import StageRecord
 
@@ -64,6 +65,7 @@ Chooser = Callable[[LifeState], Decisions]
 NONE, RESIDENTS, EMPLOYEE = PensionChoice.NONE, PensionChoice.RESIDENTS, PensionChoice.EMPLOYEE
 MED_NONE, MED_RES, MED_EMP = MedicalChoice.NONE, MedicalChoice.RESIDENTS, MedicalChoice.EMPLOYEE
 ILLNESS = (EventKind.MINOR_ILLNESS, EventKind.SERIOUS_ILLNESS)
+HEALTH_KINDS = (*ILLNESS, EventKind.WORK_INJURY)
 # What the player's choices cannot change: these kinds' chances depend on neither health nor
 # cover (and the work kinds only on the job and the hours).
 FIXED_KINDS = (EventKind.WINDFALL, EventKind.FAMILY_CARE)
@@ -572,8 +574,9 @@ def test_after_the_end_everything_is_refused(scenarios: dict[str, Scenario]) -> 
 
 
 def test_residents_pension_is_closed_from_60(scenarios: dict[str, Scenario]) -> None:
-    # 国发〔2014〕8号: contributions stop at 60; a working stage that starts at 60 or later
-    # (e.g. the Shenzhen driver's last one, from 61) refuses the residents' pension.
+    # 国发〔2014〕8号: contributions stop at 60 (only members short of 15 years pay on): for
+    # someone who never paid, a working stage that starts at 60 or later (e.g. the Shenzhen
+    # driver's last one) refuses the residents' pension.
     tested = 0
     for sc in scenarios.values():
         life = new_life(sc, 2)
@@ -682,11 +685,20 @@ def test_common_random_numbers_across_cover_choices(scenario: Scenario) -> None:
         assert _times(a, WORK_KINDS) == _times(b, WORK_KINDS)
         fixed_seen += len(_times(a, FIXED_KINDS))
         work_seen += len(_times(a, (EventKind.WORK_INJURY,)))
-        # an illness drawn in the same stage in both lives comes at the same time
-        ill_a = {(i, h.event_id): (h.year, h.month) for i, h in happenings(a) if h.kind in ILLNESS}
-        ill_b = {(i, h.event_id): (h.year, h.month) for i, h in happenings(b) if h.kind in ILLNESS}
-        for key in ill_a.keys() & ill_b.keys():
-            assert ill_a[key] == ill_b[key]
+        # illness chances depend on health, so one life may meet an illness more often in a
+        # stage; but the k-th occurrence comes at the same time in both, so the times of the
+        # life with fewer are among the other's
+        for i in range(min(len(a.history), len(b.history))):
+            for event in scenario.events:
+                if event.kind not in ILLNESS:
+                    continue
+                ta = {
+                    (h.year, h.month) for j, h in happenings(a) if j == i and h.event_id == event.id
+                }
+                tb = {
+                    (h.year, h.month) for j, h in happenings(b) if j == i and h.event_id == event.id
+                }
+                assert ta <= tb or tb <= ta
     assert fixed_seen > 0
     assert work_seen > 0
 
@@ -789,40 +801,88 @@ def test_no_waiting_period_with_cover_from_the_start(scenarios: dict[str, Scenar
     assert covered_illnesses > 0
 
 
+def stage_income(state: LifeState, job: Job, stage_index: int) -> float:
+    """A stage's yearly full-time income: the job's figure moved by the stage's own draw within
+    ± its spread (life.py, _plan_the_stage)."""
+    draw = rng.uniform(state.seed, stage_index, INCOME_DRAW_SLOT, 0)
+    return job.monthly_income_full_time.value * 12 * (1 + job.income_spread.value * (2 * draw - 1))
+
+
 def test_illness_shares_paid_by_hand(scenario: Scenario) -> None:
-    # Cover from the start (no waiting): the scheme pays bill × rate (outpatient for a minor
-    # illness, inpatient for a serious one), up to the cap (far above the bills). E.g. Hangzhou
-    # residents' scheme, stomach bleeding: 80,000 × 0.65 = 52,000 paid, 28,000 out of pocket.
-    # Catastrophic when out of pocket ≥ 40% of max(a year's income, a year's living): for the
-    # Hangzhou rider 0.4 × max(7,469 × 12, 3,500 × 12) = 35,851.2 → 28,000 is not, 80,000 is.
+    # Cover from the start (no waiting): the basic scheme pays bill × rate (outpatient for a minor
+    # illness, inpatient for a serious one), up to its yearly cap. E.g. Hangzhou residents'
+    # scheme, stomach bleeding: 80,000 × 0.65 = 52,000 paid, 28,000 left. For the residents'
+    # scheme, critical-illness insurance then pays 60% of what is left in the year above its
+    # threshold: (28,000 − 33,500) < 0 → nothing; a second bill in the year would count too.
     seen = 0
     for medical in (MED_RES, MED_EMP, MED_NONE):
         choose = steady(scenario, medical=medical)
-        job = scenario.job(scenario.defaults.job)
         for seed in range(25):
             state = play_through(scenario, seed, choose)
             for i, h in happenings(state):
                 if h.kind not in ILLNESS or state.stages[i].phase is not Phase.WORKING:
                     continue
-                record = state.history[i]
-                city = scenario.city(record.city)
+                same_year = [
+                    o for j, o in happenings(state) if j == i and o.year == h.year and o.bill
+                ]
+                if len(same_year) != 1:
+                    continue  # yearly caps and thresholds are shared: checked alone only
+                city = scenario.city(state.history[i].city)
+                payers = dict(h.paid_by)
                 if medical is MED_NONE:
-                    expected = 0.0
-                else:
-                    plan = city.employee_medical if medical is MED_EMP else city.residents_medical
-                    if h.kind is EventKind.MINOR_ILLNESS:
-                        rate = plan.outpatient_rate.value
-                    else:
-                        rate = plan.inpatient_rate.value
-                    expected = min(h.bill * rate, plan.annual_cap.value)
-                assert h.covered == pytest.approx(expected)
-                if not no_disability_before(state, h):
+                    assert h.covered == 0
                     continue
-                income = job.monthly_income_full_time.value * 12
-                living = city.living_cost_monthly.value * 12 * scenario.persona.household_size.value
-                catastrophic = h.bill - h.covered >= 0.4 * max(income, living)
-                assert h.catastrophic is catastrophic, h
+                plan = city.employee_medical if medical is MED_EMP else city.residents_medical
+                minor = h.kind is EventKind.MINOR_ILLNESS
+                rate = plan.outpatient_rate.value if minor else plan.inpatient_rate.value
+                basic = min(h.bill * rate, plan.annual_cap.value)
+                name = "employee_medical" if medical is MED_EMP else "residents_medical"
+                assert payers[name] == pytest.approx(basic)
+                left = h.bill - basic
+                if medical is MED_RES and not minor:
+                    ci = city.critical_illness
+                    extra = max(0.0, left - ci.threshold.value) * ci.rate.value
+                    assert payers.get("critical_illness", 0.0) == pytest.approx(
+                        min(extra, left), abs=1e-6
+                    )
+                    left -= payers.get("critical_illness", 0.0)
+                else:
+                    assert "critical_illness" not in payers
+                assert payers.get("medical_assistance", 0.0) <= (
+                    city.medical_assistance.rate.value * left + 1e-6
+                )
                 seen += 1
+    assert seen > 0
+
+
+def test_catastrophic_years_by_hand(scenario: Scenario) -> None:
+    # WHO: a year is catastrophic when the person's own health bills out of pocket reach 40% of
+    # the capacity to pay: max(income, living) less subsistence (the local 低保 line × 12 ×
+    # household). Checked on full working years before any disability.
+    job = scenario.job(scenario.defaults.job)
+    household = scenario.persona.household_size.value
+    seen = 0
+    for medical in (MED_NONE, MED_RES):
+        for seed in range(40):
+            state = play_through(scenario, seed, steady(scenario, medical=medical))
+            for record in state.history:
+                stage = record.stage
+                if stage.phase is not Phase.WORKING or stage.end_age * 12 > state.retirement_months:
+                    continue
+                city = scenario.city(record.city)
+                hs = [e for e in record.events if isinstance(e, Happening)]
+                if any(h.disabled or h.income_lost for h in hs):
+                    continue
+                income = stage_income(state, job, stage.index)
+                living = city.living_cost_monthly.value * 12 * household
+                subsistence = city.minimum_living_standard_monthly.value * 12 * household
+                capacity = max(income, living) - subsistence
+                for year in {h.year for h in hs}:
+                    health = [h for h in hs if h.year == year and h.kind in HEALTH_KINDS]
+                    oop = sum(h.bill - h.covered for h in health)
+                    expected = oop > 0 and oop >= 0.4 * capacity
+                    assert all(h.catastrophic is expected for h in health), (year, oop, capacity)
+                    seen += 1
     assert seen > 0
 
 
@@ -907,7 +967,10 @@ def test_family_care_time_off_is_reported_as_income_lost(scenario: Scenario) -> 
             event = next(e for e in care if e.id == h.event_id)
             if not event.income_loss_months or not no_disability_before(state, h):
                 continue
-            expected = job.monthly_income_full_time.value * event.income_loss_months
+            if state.stages[i].end_age * 12 > state.retirement_months:
+                continue  # the last working year is worked in part
+            income = stage_income(state, job, i)
+            expected = income / 12 * event.income_loss_months
             assert h.income_lost == pytest.approx(expected), h
             checked += 1
         if checked:
@@ -1010,109 +1073,124 @@ def test_personal_pension_is_paid_out_at_retirement_less_tax(
 
 
 def test_residents_pension_by_hand(scenarios: dict[str, Scenario]) -> None:
-    # Hangzhou rider at the lowest tier (100) in every working stage that starts before 60:
-    # paid at ages 22–59 = 38 years, 3,800 in the account. 38 ≥ 15 → residents' pension from
-    # max(60, 63) = 63: 143 + 3,800 / 139 = 170.34 a month.
+    # Hangzhou rider at the lowest tier (100) in every stage that starts before 60: paid at ages
+    # 22–59 = 38 years, each with the government's subsidy of at least 30 yuan (国发〔2014〕8号):
+    # 38 × 130 = 4,940 in the account. 38 ≥ 15 → residents' pension from 60, while he still
+    # works (he retires from the employees' scheme only at 63): 143 + 4,940 / 139 a month.
     sc = scenarios["hangzhou-rider"]
     city = sc.city(sc.job(sc.defaults.job).city)
     tier = city.residents_pension_tiers[0]
     hukou = sc.city(sc.persona.hukou_city)
-    state = play_through(sc, 9, steady(sc, pension=RESIDENTS, residents_tier=tier))
+    seed = next(seed for seed in range(100) if new_life(sc, seed).death_age >= 70)
+    state = play_through(sc, seed, steady(sc, pension=RESIDENTS, residents_tier=tier))
     years = 60 - 22
+    subsidy = policy.residents_contribution_subsidy(tier, None)
+    assert subsidy == 30
     assert state.pensions.residents_years == years
     retired = retired_event(state)
-    assert retired.outcome == "residents_pension"
+    assert retired.outcome == "nothing"  # nothing in the employees' scheme
     assert retired.claim_city is None
-    monthly = hukou.residents_pension_basic_monthly.value + years * tier / 139
+    monthly = hukou.residents_pension_basic_monthly.value + years * (tier + subsidy) / 139
     assert state.pensions.residents_monthly == pytest.approx(monthly)
-    assert state.pensions.residents_from_age == 63
+    assert state.pensions.residents_from_age == 60
     started = [e for r in state.history for e in r.events if isinstance(e, ResidentsPensionStarted)]
     assert len(started) == 1
-    assert (started[0].age, started[0].years) == (63, years)
+    assert (started[0].age, started[0].years) == (60, years)
     assert started[0].monthly == pytest.approx(monthly)
     for record in state.history:
         if record.stage.phase is Phase.RETIRED:
             assert record.ledger.pension_income == pytest.approx(12 * monthly * record.stage.years)
+    paid = sum(r.ledger.pension_income for r in state.history)
+    assert paid == pytest.approx(12 * monthly * (state.death_age - 60))
     assert summarize(sc, state).monthly_pension == pytest.approx(monthly)
+    assert summarize(sc, state).pension_outcome == "residents_pension"
 
 
 def _domestic(scenarios: dict[str, Scenario]) -> Scenario:
-    # Beijing domestic worker: born 1981, female_55 → retires at 58 (695 months rounded up),
-    # starts at 45 in 2026: 13 working years; retires in 2039, when 20 years are needed.
+    # Beijing domestic worker: born 1981, female_55 → retires at 57 years 11 months (695
+    # months), starts at 45 in 2026: 12 11/12 working years paid; retires in 2038, when
+    # 15 + 0.5 × 9 = 19.5 years are needed.
     sc = scenarios["beijing-domestic-worker"]
     assert sc.start_age == 45
-    assert new_life(sc, 0).retirement_age == 58
+    life = new_life(sc, 0)
+    assert (life.retirement_age, life.retirement_months) == (57, 695)
     return sc
 
 
+def long_lived(sc: Scenario, age: int, seeds: range = range(200)) -> list[int]:
+    """Seeds whose life lasts to ``age`` or beyond (the life table decides, not the test)."""
+    return [seed for seed in seeds if new_life(sc, seed).death_age >= age]
+
+
+PAID_BY_58 = 12 + 11 / 12
+
+
 def test_domestic_worker_makes_up_the_missing_years(scenarios: dict[str, Scenario]) -> None:
-    # Base 60% of 11,937 = 7,162.2 (above the floor 7,162). 13 years paid; 20 − 13 = 7 missing,
-    # made up at the floor: 7 × 12 × 7,162 × 20% = 120,321.6.
+    # The lowest base is Beijing's published floor, 7,162. 12 11/12 years paid; 19.5 − 12 11/12
+    # = 6 7/12 missing, made up at the floor: 6 7/12 × 12 × 7,162 × 20% = 113,159.6.
     sc = _domestic(scenarios)
     city = sc.city(sc.job(sc.defaults.job).city)
     avg, floor = city.average_wage_monthly.value, city.pension_base_floor.value
-    base = max(avg * 0.6, floor)
     choose = steady(sc, pension=EMPLOYEE, saving_rate=50, medical=MED_EMP)
-    for seed in range(20):
+    for seed in long_lived(sc, 60):
         state = play_through(sc, seed, choose)
         retired = retired_event(state)
         if retired.made_up_years:
             break
     else:
         pytest.fail("no seed could afford to make up the years")
-    assert retired.year == 2039
-    assert retired.minimum_years == 20
-    assert retired.made_up_years == pytest.approx(7)
-    assert retired.make_up_cost == pytest.approx(policy.make_up_cost(7, floor))
-    assert retired.make_up_cost == pytest.approx(7 * 12 * floor * 0.2)
+    missing = 19.5 - PAID_BY_58
+    assert retired.year == 2038
+    assert retired.minimum_years == 19.5
+    assert retired.made_up_years == pytest.approx(missing)
+    assert retired.make_up_cost == pytest.approx(missing * 12 * floor * 0.2)
     assert retired.outcome == "employee_pension"
-    assert retired.employee_years == pytest.approx(20)
+    assert retired.employee_years == pytest.approx(19.5)
     assert retired.claim_city == city.id
-    # basic: (avg + avg × index) / 2 × 20 × 1%, index = (13 × base + 7 × floor) / avg / 20;
-    # account: (13 × base + 7 × floor) × 12 × 8%, over 152 months at 58.
-    index = (13 * base + 7 * floor) / avg / 20
-    account = (13 * base + 7 * floor) * 12 * 0.08
-    expected = (avg + avg * index) / 2 * 20 * 0.01 + account / 152
+    # basic: (avg + floor) / 2 × 19.5 × 1% (every year at the floor: index floor / avg);
+    # account: 19.5 × floor × 12 × 8%, over 158 months at 57 (国发〔2005〕38号).
+    account = 19.5 * floor * 12 * 0.08
+    expected = (avg + floor) / 2 * 19.5 * 0.01 + account / 158
     assert retired.employee_monthly == pytest.approx(expected)
     assert state.pensions.employee_monthly == pytest.approx(expected)
-    # the cost is paid from savings, as a contribution of the first retired stage
+    # the cost is paid from savings, as a contribution of the first retired stage; the months
+    # between the statutory age (57y11m) and 58 are paid as arrears in the first retired year
     first = first_retired_round(state)
     assert state.history[first - 1].savings_end >= retired.make_up_cost
     assert state.history[first].ledger.contributions >= retired.make_up_cost
+    years = state.history[first].stage.years
+    assert state.history[first].ledger.pension_income == pytest.approx(expected * (12 * years + 1))
     assert not any(isinstance(e, PayingOnEnded) for r in state.history for e in r.events)
     assert_money_conserved(sc, state)
     assert summarize(sc, state).pension_outcome == "employee_pension"
 
 
 def test_domestic_worker_who_cannot_afford_it_pays_on(scenarios: dict[str, Scenario]) -> None:
-    # Saving nothing, her savings stay far below the one-sum cost 7 × 12 × 7,162 × 20%, so she
-    # pays on year by year at the floor, 12 × 7,162 × 20% = 17,188.8 a year, for 7 years while she
-    # keeps choosing it (borrowing when savings run out). The 7th payment is in the year she is
-    # 64, so the pension starts at 65, with the account divided by 101 months (国发〔2005〕38号).
+    # Saving nothing, she cannot pay the one sum, so she pays on year by year at the floor
+    # (12 × 7,162 × 20% a year) while she keeps choosing it: six full years from 58 to 63 and
+    # 7/12 of a year at 64 → 19.5 years; the pension starts at 65, the account divided by 101
+    # months (国发〔2005〕38号).
     sc = _domestic(scenarios)
     city = sc.city(sc.job(sc.defaults.job).city)
     floor = city.pension_base_floor.value
     avg = city.average_wage_monthly.value
-    base = max(avg * 0.6, floor)
-    state = play_through(sc, 2, steady(sc, pension=EMPLOYEE, saving_rate=0))
+    seed = long_lived(sc, 70)[0]
+    state = play_through(sc, seed, steady(sc, pension=EMPLOYEE, saving_rate=0))
     retired = retired_event(state)
     first = first_retired_round(state)
-    assert state.history[first - 1].savings_end < policy.make_up_cost(7, floor)
+    assert state.history[first - 1].savings_end < policy.make_up_cost(19.5 - PAID_BY_58, floor)
     assert retired.outcome == "paying_on"
     assert retired.made_up_years == 0
     assert retired.make_up_cost == 0
-    assert retired.lump_sum == 0
-    assert retired.employee_years == 13
+    assert retired.employee_years == pytest.approx(PAID_BY_58)
     ended = [e for r in state.history for e in r.events if isinstance(e, PayingOnEnded)]
     assert len(ended) == 1
     assert ended[0].outcome == "employee_pension"
     assert ended[0].age == 65
-    assert state.pensions.employee_years == pytest.approx(20)
-    index = (13 * base + 7 * floor) / avg / 20
-    account = (13 * base + 7 * floor) * 12 * 0.08
-    expected = (avg + avg * index) / 2 * 20 * 0.01 + account / 101
+    assert state.pensions.employee_years == pytest.approx(19.5)
+    account = 19.5 * floor * 12 * 0.08
+    expected = (avg + floor) / 2 * 19.5 * 0.01 + account / 101
     assert ended[0].employee_monthly == pytest.approx(expected)
-    assert state.history[first].ledger.contributions >= 7 * 12 * floor * 0.2 - 1e-6
     assert not state.pensions.paying_on
     assert summarize(sc, state).pension_outcome == "employee_pension"
     assert_money_conserved(sc, state)
@@ -1120,37 +1198,36 @@ def test_domestic_worker_who_cannot_afford_it_pays_on(scenarios: dict[str, Scena
 
 def test_paying_on_ends_by_the_rule(scenarios: dict[str, Scenario]) -> None:
     # Whatever the savings, paying on ends with the outcome the years reached: the employees'
-    # pension at the minimum, else the residents' pension with 15 years, else the account.
+    # pension at the minimum; else the years move to the residents' scheme.
     sc = _domestic(scenarios)
     seen = 0
     for saving in (0, 10, 20, 30):
         for seed in range(10):
             state = play_through(sc, seed, steady(sc, pension=EMPLOYEE, saving_rate=saving))
-            if retired_event(state).outcome != "paying_on":
+            if state.death_age <= 58 or retired_event(state).outcome != "paying_on":
                 continue
             ended = [e for r in state.history for e in r.events if isinstance(e, PayingOnEnded)]
             p = state.pensions
             if not ended:
-                assert p.paying_on  # still paying at 80
+                assert p.paying_on  # died still paying
                 continue
             seen += 1
-            if p.employee_years >= 20:
-                assert ended[0].outcome == "employee_pension"
-                assert ended[0].employee_monthly > 0
-            elif p.employee_years >= 15:
-                assert ended[0].outcome == "residents_pension"
-            else:
-                assert ended[0].outcome == "lump_sum"
+            assert ended[0].outcome == "employee_pension"
+            assert p.employee_years >= 19.5 - 1e-9
+            assert ended[0].employee_monthly > 0
             assert summarize(sc, state).pension_outcome == ended[0].outcome
             assert_money_conserved(sc, state)
     assert seen > 0
 
 
-def test_domestic_worker_not_making_up_gets_a_lump_sum(scenarios: dict[str, Scenario]) -> None:
-    # Pension NONE at retirement: the account (13 × 7,162.2 × 12 × 8% = 89,443.55) is paid out.
+def test_domestic_worker_not_paying_on_moves_to_the_residents_scheme(
+    scenarios: dict[str, Scenario],
+) -> None:
+    # Pension NONE at retirement: her 12 11/12 years and account move to the residents' scheme
+    # (社会保险法 art. 16); at 60 they are short of 15, she does not pay on, so there is no
+    # residents' pension and the account (12 11/12 × 7,162 × 12 × 8%) stays for her family.
     sc = _domestic(scenarios)
-    city = sc.city(sc.job(sc.defaults.job).city)
-    base = max(city.average_wage_monthly.value * 0.6, city.pension_base_floor.value)
+    floor = sc.city(sc.job(sc.defaults.job).city).pension_base_floor.value
     working = Decisions(job=sc.defaults.job, pension=EMPLOYEE, saving_rate=50)
 
     def choose(state: LifeState) -> Decisions:
@@ -1158,17 +1235,54 @@ def test_domestic_worker_not_making_up_gets_a_lump_sum(scenarios: dict[str, Scen
         assert stage is not None
         return working if stage.phase is Phase.WORKING else Decisions(saving_rate=50)
 
-    state = play_through(sc, 1, choose)
+    seed = long_lived(sc, 62)[0]
+    state = play_through(sc, seed, choose)
     retired = retired_event(state)
-    assert retired.outcome == "lump_sum"
-    assert retired.made_up_years == 0
-    assert retired.lump_sum == pytest.approx(13 * base * 12 * 0.08)
+    assert retired.outcome == "to_residents"
     assert retired.employee_monthly == 0
-    assert state.pensions.employee_account == 0
-    assert not state.pensions.paying_on
-    record = state.history[first_retired_round(state)]
-    assert record.ledger.lump_sums >= retired.lump_sum
-    assert summarize(sc, state).pension_outcome == "lump_sum"
+    account = PAID_BY_58 * floor * 12 * 0.08
+    assert state.pensions.residents_years == pytest.approx(PAID_BY_58)
+    assert state.pensions.residents_account == pytest.approx(account)
+    short = [e for r in state.history for e in r.events if isinstance(e, ResidentsShort)]
+    assert len(short) == 1
+    assert (short[0].age, short[0].paying_on) == (60, False)
+    ended = next(e for r in state.history for e in r.events if isinstance(e, LifeEnded))
+    assert ended.inherited_account == pytest.approx(account)
+    assert ended.before_pension
+
+
+def test_domestic_worker_in_the_residents_scheme_draws_from_60(
+    scenarios: dict[str, Scenario],
+) -> None:
+    # The issue's case: paying the residents' pension at 45, she can reach 15 years only by
+    # paying on past the employees' retirement age: from 45 to 60 is 15 years (国发〔2014〕8号:
+    # pay to 60, draw from 60). 500 a year + a subsidy of at least 60 (Beijing: as the national
+    # floor unless the scenario says more): 15 × 560 = 8,400 → basic + 8,400 / 139.
+    sc = _domestic(scenarios)
+    city = sc.city(sc.job(sc.defaults.job).city)
+    hukou = sc.city(sc.persona.hukou_city)
+    working = Decisions(job=sc.defaults.job, pension=RESIDENTS, residents_tier=500)
+
+    def choose(state: LifeState) -> Decisions:
+        stage = state.current_stage
+        assert stage is not None
+        if stage.phase is Phase.WORKING:
+            return working
+        if residents_pension_open(state, stage):
+            return Decisions(pension=RESIDENTS, residents_tier=500)
+        return Decisions()
+
+    seed = long_lived(sc, 62)[0]
+    state = play_through(sc, seed, choose)
+    p = state.pensions
+    assert p.residents_years == 15
+    subsidy = policy.residents_contribution_subsidy(500, None)
+    assert city.residents_pension_subsidy_yearly is None
+    assert p.residents_from_age == 60
+    monthly = hukou.residents_pension_basic_monthly.value + 15 * (500 + subsidy) / 139
+    assert p.residents_monthly == pytest.approx(monthly)
+    assert summarize(sc, state).pension_outcome == "residents_pension"
+    assert summarize(sc, state).monthly_pension == pytest.approx(monthly)
 
 
 # --- Moving between cities ------------------------------------------------------------------------
@@ -1216,11 +1330,10 @@ def test_moving_carries_the_years(scenarios: dict[str, Scenario]) -> None:
         # minimum) count where the pension is claimed: here, the hukou place.
         made_up = p.employee_years - working_years
         assert made_up == 0 or working_years < retired_event(state).minimum_years
-        assert dict(p.years_by_city) == {
-            away.city: away_years,
-            home.city: working_years - away_years + made_up,
-        }
-        assert sum(y for _, y in p.years_by_city) == p.employee_years
+        assert dict(p.years_by_city) == pytest.approx(
+            {away.city: away_years, home.city: working_years - away_years + made_up}
+        )
+        assert sum(y for _, y in p.years_by_city) == pytest.approx(p.employee_years)
         assert p.city_order == (away.city, home.city)
         assert [r.city for r in state.history[:k]] == [away.city] * k
         assert state.city == home.city
@@ -1352,42 +1465,70 @@ def test_score_is_the_sum_of_its_parts(scenario: Scenario, strategy: str) -> Non
         state = play_through(scenario, seed, strategies(scenario)[strategy])
         s = summarize(scenario, state)
         parts = s.parts
-        assert s.score == parts.finances + parts.retirement_income + parts.health + parts.continuity
+        raw = parts.old_age + parts.hardship + parts.health + parts.working_life
+        if parts.scaled:
+            assert parts.old_age == 0
+            assert s.retired_years == 0
+            assert s.score == round(raw * 1000 / 650)
+        else:
+            assert s.score == raw
         assert 0 <= s.score <= 1000
-        assert 0 <= parts.finances <= 250
-        assert 0 <= parts.retirement_income <= 350
+        assert 0 <= parts.old_age <= 350
+        assert 0 <= parts.hardship <= 250
         assert 0 <= parts.health <= 150
-        assert 0 <= parts.continuity <= 250
+        assert 0 <= parts.working_life <= 250
         assert set(s.badges) <= set(BADGE_TEXT)
         assert len(set(s.badges)) == len(s.badges)
         assert ("never_in_debt" in s.badges) == all(r.savings_end >= 0 for r in state.history)
-        assert s.total_years == scenario.end_age - scenario.start_age
-        assert s.working_years == state.retirement_age - scenario.start_age
+        assert s.total_years == state.death_age - scenario.start_age
+        work_end = math.ceil(state.retirement_months / 12)
+        assert s.working_years == min(work_end, state.death_age) - scenario.start_age
 
 
 def test_score_parts_by_hand(scenario: Scenario) -> None:
-    # finances: (savings + a year's living) / (3 × a year's living), clamped, × 250;
-    # retirement: monthly pension / (0.8 × monthly living), clamped, × 350;
-    # health: health / 100 × 150; continuity: ½ pension years / working years
-    # + ½ medical years / all years, × 250 (all years covered → 250).
+    # old age: mean over the retired years of min(1, (pension + savings at hand) / living) × 350;
+    # hardship: (1 − ½ min(1, catastrophic years / 3) − ½ min(1, deepest debt / a year's living))
+    # × 250; health: mean health at the end of each year / 100 × 150; working life: what was left
+    # after needs, contributions and health bills per working year / a year's living, × 250.
     choose = steady(
         scenario, pension=EMPLOYEE, medical=MED_EMP, accident_insurance=True, saving_rate=25
     )
-    for seed in (1, 2):
+    for seed in (1, 2, 3, 4):
         state = play_through(scenario, seed, choose)
         s = summarize(scenario, state)
         city = scenario.city(state.city or scenario.persona.hukou_city)
         month = city.living_cost_monthly.value * scenario.persona.household_size.value
         year = 12 * month
-        finances = min(1.0, max(0.0, (state.savings + year) / (3 * year)))
-        monthly = state.pensions.employee_monthly
-        retirement = min(1.0, monthly / (0.8 * month))
-        assert s.parts.finances == round(250 * finances)
-        assert s.parts.retirement_income == round(350 * retirement)
-        assert s.parts.health == round(150 * state.health / 100)
-        assert s.parts.continuity == 250
+        working = [r for r in state.history if r.stage.phase is Phase.WORKING]
+        retired = [r for r in state.history if r.stage.phase is Phase.RETIRED]
+        left = sum(
+            r.ledger.earnings - r.ledger.living - r.ledger.contributions - r.ledger.out_of_pocket
+            for r in working
+        )
+        working_years = sum(r.stage.years for r in working)
+        assert s.left_for_living_working == pytest.approx(left)
+        assert s.parts.working_life == round(250 * min(1.0, max(0.0, left / working_years / year)))
+        cat = sum(r.catastrophic_years for r in state.history)
+        debt = max(0.0, -min(r.lowest_savings for r in state.history))
+        hardship = 1 - 0.5 * min(1.0, cat / 3) - 0.5 * min(1.0, debt / year)
+        assert s.parts.hardship == round(250 * max(0.0, hardship))
+        years = sum(r.stage.years for r in state.history)
+        health = sum(r.health_years for r in state.history) / years
+        assert s.parts.health == round(150 * health / 100)
+        if retired:
+            met = sum(r.old_age_met for r in retired) / sum(r.stage.years for r in retired)
+            assert s.parts.old_age == round(350 * met)
         assert s.retired_living_monthly == pytest.approx(0.8 * month)
         assert s.paid_in == pytest.approx(sum(r.ledger.contributions for r in state.history))
+
+
+def test_score_measures_outcomes_not_participation(scenarios: dict[str, Scenario]) -> None:
+    # A careful saver without insurance can score well: no part of the score is paid for by
+    # joining a scheme. Two lives with the same outcome figures score the same.
+    sc = scenarios["hangzhou-rider"]
+    saver = steady(sc, saving_rate=30)
+    scores = [summarize(sc, play_through(sc, seed, saver)).score for seed in range(40)]
+    assert max(scores) >= 800
 
 
 def test_badges_of_a_life_without_cover(scenario: Scenario) -> None:
@@ -1404,8 +1545,7 @@ def test_badges_of_a_life_without_cover(scenario: Scenario) -> None:
         "years_carried",
     ):
         assert badge not in s.badges
-    assert s.parts.continuity == 0
-    assert s.parts.retirement_income == 0
+    assert s.monthly_pension == 0
 
 
 def test_badges_of_a_fully_covered_life(scenarios: dict[str, Scenario]) -> None:

@@ -83,8 +83,12 @@ def test_account_months_divisor_falls_with_age_and_is_clamped() -> None:
 def test_contribution_base_inside_the_band() -> None:
     # 100% of 9,000 inside floor 5,000 / ceiling 27,000: 9,000.
     assert policy.contribution_base(100, 9000, 5000, 27000) == pytest.approx(9000.0)
-    # 60% of 9,000 = 5,400, above the floor of 5,000.
-    assert policy.contribution_base(60, 9000, 5000, 27000) == pytest.approx(5400.0)
+    # The lowest level is the published floor, even where it is below 60% of the average
+    # (Guangdong outside Guangzhou: 4,775 against 60% × 9,183 = 5,510, 粤人社发〔2025〕32号).
+    assert policy.contribution_base(60, 9000, 5000, 27000) == pytest.approx(5000.0)
+    assert policy.contribution_base(60, 9183, 4775, 27549) == pytest.approx(4775.0)
+    # 61% of 9,000 = 5,490 is a share of the average again.
+    assert policy.contribution_base(61, 9000, 5000, 27000) == pytest.approx(5490.0)
 
 
 def test_contribution_base_is_clamped() -> None:
@@ -145,23 +149,27 @@ def test_statutory_retirement_age_months(
 
 
 @pytest.mark.parametrize(
-    ("group", "birth_year", "age"),
+    ("group", "birth_year", "age", "end_age"),
     [
-        (MALE, 1964, 60),  # 720 months = 60 exactly
-        (MALE, 1965, 61),  # 722 months = 60 y 2 m → the pension starts in the year of 61
-        (MALE, 1980, 63),
-        (FEMALE_55, 1969, 55),
-        (FEMALE_55, 1981, 58),  # 695 months = 57 y 11 m → 58
-        (FEMALE_55, 1990, 58),
-        (FEMALE_50, 1974, 50),
-        (FEMALE_50, 1975, 51),  # 604 months = 50 y 4 m → 51
-        (FEMALE_50, 1990, 55),
+        (MALE, 1964, 60, 60),  # 720 months = 60 exactly: working years end at 60
+        (MALE, 1965, 60, 61),  # 722 months = 60 y 2 m: the year of 60 is worked 2 months
+        (MALE, 1980, 63, 63),
+        (FEMALE_55, 1969, 55, 55),
+        (FEMALE_55, 1981, 57, 58),  # 695 months = 57 y 11 m
+        (FEMALE_55, 1990, 58, 58),
+        (FEMALE_50, 1974, 50, 50),
+        (FEMALE_50, 1975, 50, 51),  # 604 months = 50 y 4 m
+        (FEMALE_50, 1990, 55, 55),
     ],
 )
-def test_statutory_retirement_age_rounds_up(
-    group: RetirementGroup, birth_year: int, age: int
+def test_statutory_retirement_age_to_the_month(
+    group: RetirementGroup, birth_year: int, age: int, end_age: int
 ) -> None:
+    # The game no longer rounds the age up: the pension starts in the month the age is reached,
+    # and the year of it is worked and paid for only up to that month.
     assert policy.statutory_retirement_age(group, birth_year) == age
+    months = policy.statutory_retirement_age_months(group, birth_year)
+    assert policy.working_years_end_age(months) == end_age
 
 
 def test_retirement_age_never_falls_with_a_later_birth() -> None:

@@ -27,6 +27,7 @@ from game_server.engine import (
     replay,
 )
 from game_server.engine.events import Happening, PayingOnEnded, Retired
+from game_server.engine.life import residents_pension_open
 
 SEEDS = st.integers(min_value=0, max_value=2**63 - 1)
 LIVES = settings(max_examples=60, deadline=None)
@@ -45,14 +46,24 @@ def valid_decisions(draw: st.DrawFn, scenario: Scenario, state: LifeState) -> De
     saving = draw(st.integers(0, 50))
     medical = draw(st.sampled_from(MedicalChoice))
     if stage.phase is Phase.RETIRED:
-        pension = draw(st.sampled_from([PensionChoice.NONE, PensionChoice.EMPLOYEE]))
-        return Decisions(pension=pension, medical=medical, saving_rate=saving)
+        options = [PensionChoice.NONE, PensionChoice.EMPLOYEE]
+        if residents_pension_open(state, stage):
+            options.append(PensionChoice.RESIDENTS)
+        pension = draw(st.sampled_from(options))
+        here = scenario.city(state.city or scenario.persona.hukou_city)
+        tier = draw(st.sampled_from(here.residents_pension_tiers))
+        return Decisions(
+            pension=pension,
+            residents_tier=tier if pension is PensionChoice.RESIDENTS else 0,
+            medical=medical,
+            saving_rate=saving,
+        )
     job = draw(st.sampled_from(scenario.jobs))
     city = scenario.city(job.city)
     pensions = [PensionChoice.NONE]
     if _employee_open(scenario, city.id, state.year):
         pensions.append(PensionChoice.EMPLOYEE)
-    if stage.start_age < policy.RESIDENTS_PENSION_AGE:
+    if residents_pension_open(state, stage):
         pensions.append(PensionChoice.RESIDENTS)
     pension = draw(st.sampled_from(pensions))
     tier = draw(st.sampled_from(city.residents_pension_tiers))
@@ -139,6 +150,7 @@ def test_money_is_conserved_per_stage(
             e.lump_sum + e.personal_pension_payout for e in record.events if isinstance(e, Retired)
         )
         lumps += sum(e.lump_sum for e in record.events if isinstance(e, PayingOnEnded))
+        lumps += ledger.assistance
         assert abs(lumps - ledger.lump_sums) <= 1e-6 * max(1.0, lumps)
         assert ledger.earnings >= 0
         assert ledger.contributions >= 0
@@ -210,6 +222,10 @@ def invalid_command(
             d = replace(base, job=draw(st.one_of(ANY_TEXT_ID, st.sampled_from(sorted(job_ids)))))
             return Decide(state.round, d), errors.INVALID_CHOICE, kind
         if kind == "residents":
+            if residents_pension_open(state, stage):
+                # a member short of 15 years may pay on after 60: only a wrong tier is refused
+                d = replace(base, pension=PensionChoice.RESIDENTS, residents_tier=150)
+                return Decide(state.round, d), errors.INVALID_CHOICE, kind
             d = replace(base, pension=PensionChoice.RESIDENTS, residents_tier=100)
             return Decide(state.round, d), errors.NOT_ELIGIBLE, kind
         if kind == "accident":
