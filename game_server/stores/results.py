@@ -134,12 +134,20 @@ class LifeSummaryRecord(BaseModel):
     bills: float
     out_of_pocket: float
     catastrophic_years: int = 0
-    death_age: int = 0
-    inherited_account: float = 0.0
     working_years: int
     years_with_pension: float
     years_with_medical: int
     total_years: int
+    # Added with the outcome-based score (issue 8): defaults keep older rows loading.
+    retirement_months: int = 0
+    death_age: int = 0
+    old_age_income_monthly: float = 0.0
+    inherited_account: float = 0.0
+    died_before_pension: bool = False
+    old_age_poor_years: int = 0
+    lowest_savings: float = 0.0
+    retired_years: int = 0
+    left_for_living_working: float = 0.0
     insured: OutcomeRecord
     uninsured: OutcomeRecord
 

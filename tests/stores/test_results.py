@@ -80,7 +80,7 @@ def _summary(
     pension_outcome: str = "employee_pension", monthly: float = 2100.5
 ) -> LifeSummaryRecord:
     return LifeSummaryRecord(
-        parts=ScorePartsRecord(finances=100, retirement_income=200, health=100, continuity=150),
+        parts=ScorePartsRecord(old_age=200, hardship=150, health=100, working_life=100),
         retirement_age=63,
         pension_outcome=pension_outcome,
         employee_years=18.0,
@@ -94,7 +94,7 @@ def _summary(
         received=310_000.0,
         bills=40_000.0,
         out_of_pocket=9_000.0,
-        catastrophic_events=0,
+        catastrophic_years=0,
         working_years=40,
         years_with_pension=18,
         years_with_medical=40,
@@ -409,6 +409,14 @@ def test_invalid_results_are_refused(field: str, value: Any) -> None:
     data[field] = value
     with pytest.raises(ValidationError):
         LifeResultCreate.model_validate(data)
+
+
+def test_rows_stored_before_the_outcome_score_still_load() -> None:
+    # The score parts were renamed (issue 8): an older row's parts load with the new parts at 0.
+    old = ScorePartsRecord.model_validate(
+        {"finances": 100, "retirement_income": 200, "health": 100, "continuity": 150}
+    )
+    assert (old.old_age, old.hardship, old.health, old.working_life) == (0, 0, 100, 0)
 
 
 def test_a_result_from_the_engine(scenarios: dict[str, Scenario]) -> None:
