@@ -115,6 +115,15 @@ class Employer(Frozen):
     source: NonEmpty
 
 
+class ResidentsSubsidies(Frozen):
+    """The government's yearly subsidy into a resident's account, one figure per tier of
+    ``residents_pension_tiers`` in the same order."""
+
+    by_tier: tuple[float, ...]
+    source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3)]
+    estimate: bool = False
+
+
 class City(Frozen):
     id: Id
     name: Text
@@ -122,6 +131,9 @@ class City(Frozen):
     average_wage_monthly: Sourced
     """The provincial average wage of urban employed people (全省全口径城镇单位就业人员平均工资),
     used for the contribution bases and the pension formula."""
+    pension_formula_wage_monthly: Sourced | None = None
+    """The province's wage for the pension formula (计发基数), which may differ from the average
+    used for contribution bases; the average wage when not given."""
     pension_base_floor: Sourced
     """The published lowest base (it may differ from 60% of the average: Guangdong outside
     Guangzhou, 4,775 against 60% × 9,183 = 5,510, 粤人社发〔2025〕32号)."""
@@ -147,9 +159,9 @@ class City(Frozen):
     residents_pension_basic_monthly: Sourced
     """The basic (government-paid) part of the residents' pension per month from age 60: the
     national minimum or the province's or city's higher figure."""
-    residents_pension_subsidy_yearly: tuple[Sourced, Sourced] | None = None
-    """The government's contribution subsidy a year for tiers below 500 and from 500 yuan; the
-    national floor (30 and 60 yuan, 国发〔2014〕8号) when not given."""
+    residents_pension_subsidies: ResidentsSubsidies | None = None
+    """The government's contribution subsidy a year for each tier; the national floor (30 yuan,
+    60 from the 500 tier, 国发〔2014〕8号) when not given."""
     residents_pension_tiers: tuple[int, ...]
     residents_pension_tiers_source: NonEmpty
 
@@ -163,6 +175,9 @@ class City(Frozen):
             set(self.residents_pension_tiers)
         ):
             raise ValueError("residents_pension_tiers must be a non-empty increasing list")
+        subsidies = self.residents_pension_subsidies
+        if subsidies is not None and len(subsidies.by_tier) != len(self.residents_pension_tiers):
+            raise ValueError("residents_pension_subsidies needs one figure per tier")
         return self
 
 

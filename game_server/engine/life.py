@@ -479,9 +479,11 @@ class _StagePlay:
             payment, to_account = policy.yearly_flexible_contribution(base)
             self.employee_payment = (payment, to_account, base / avg)
         self.residents_tier = d.residents_tier if d.pension is PensionChoice.RESIDENTS else 0
-        local = city.residents_pension_subsidy_yearly
+        local = city.residents_pension_subsidies
         self.residents_subsidy = policy.residents_contribution_subsidy(
-            self.residents_tier, (local[0].value, local[1].value) if local is not None else None
+            self.residents_tier,
+            city.residents_pension_tiers,
+            local.by_tier if local is not None else None,
         )
         self.medical_premium = 0.0
         if d.medical is MedicalChoice.RESIDENTS:
@@ -1027,9 +1029,10 @@ class _StagePlay:
             claim = self._claim_city()
             account = self.employee_account + self.residents_account
             self.account_monthly = policy.monthly_account_pension(account, claim_age)
+            formula_wage = claim.pension_formula_wage_monthly or claim.average_wage_monthly
             self.employee_monthly = (
                 policy.monthly_basic_pension(
-                    claim.average_wage_monthly.value,
+                    formula_wage.value,
                     self.index_sum / self.employee_years,
                     self.employee_years,
                 )

@@ -161,12 +161,20 @@ RESIDENTS_SUBSIDY_HIGH_FROM_TIER = 500
 for a tier of 500 yuan or more (国发〔2014〕8号, art. 4(3)); provinces may give more."""
 
 
-def residents_contribution_subsidy(tier: int, local: tuple[float, float] | None = None) -> float:
+def residents_contribution_subsidy(
+    tier: int, tiers: tuple[int, ...] = (), local_by_tier: tuple[float, ...] | None = None
+) -> float:
     """The government's yearly subsidy into a resident's individual account for paying ``tier``
-    yuan: the local figures (below 500, from 500) where the scenario gives them, else the national
-    floor (国发〔2014〕8号)."""
-    low, high = local if local is not None else (RESIDENTS_SUBSIDY_LOW, RESIDENTS_SUBSIDY_HIGH)
-    return high if tier >= RESIDENTS_SUBSIDY_HIGH_FROM_TIER else low
+    yuan: the local figure for that tier where the scenario gives one (provinces pay more, e.g.
+    Anhui 30 to 200 yuan), else the national floor: at least 30 yuan, and at least 60 from the
+    500 tier (国发〔2014〕8号)."""
+    if local_by_tier is not None and tier in tiers:
+        return local_by_tier[tiers.index(tier)]
+    return (
+        RESIDENTS_SUBSIDY_HIGH
+        if tier >= RESIDENTS_SUBSIDY_HIGH_FROM_TIER
+        else RESIDENTS_SUBSIDY_LOW
+    )
 
 
 def residents_make_up_cost(missing_years: int, lowest_tier: int) -> float:

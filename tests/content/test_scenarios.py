@@ -279,14 +279,12 @@ def test_iter_sourced_finds_them_all(scenario: Scenario) -> None:
     # By hand from the schema: persona.household_size; per city 4 money figures, the minimum
     # living standard, the residents' premium, 3 × 2 medical plan figures, 3 critical-illness
     # and 2 medical-assistance figures, the employees' medical rate and years, the residents'
-    # basic pension (20), the optional subsidy pair and the optional hukou limit; per job income,
+    # basic pension (20), the optional formula wage and the optional hukou limit; per job income,
     # risk and spread, and the optional pilot year; 3 for accident insurance; per event the
     # chance and the optional cost.
     expected = 1 + 3
     expected += sum(
-        20
-        + 2 * (c.residents_pension_subsidy_yearly is not None)
-        + (c.hukou_limit_lifted_year is not None)
+        20 + (c.pension_formula_wage_monthly is not None) + (c.hukou_limit_lifted_year is not None)
         for c in scenario.cities
     )
     expected += sum(3 + (j.injury_pilot_from_year is not None) for j in scenario.jobs)

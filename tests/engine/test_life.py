@@ -907,8 +907,19 @@ def test_injury_pilot_pays_the_whole_bill_and_the_disability_benefit(
                 continue
             injuries += 1
             assert h.covered == h.bill
-            assert h.paid_by == (("injury_pilot", h.bill),)
-            assert h.payout == pytest.approx(13 * avg if h.disabled else 0.0)
+            benefit = 13 * avg if h.disabled else 0.0
+            if h.vehicle_liable:
+                # a liable car's compulsory insurance (交强险) pays first: medical up to 18,000,
+                # and 40% of 180,000 for the game's grade-7 disability; the pilot pays the rest
+                first = min(h.bill, 18_000.0)
+                assert h.paid_by == (
+                    ("motor_compulsory", first),
+                    ("injury_pilot", h.bill - first),
+                )
+                benefit += 72_000.0 if h.disabled else 0.0
+            else:
+                assert h.paid_by == (("injury_pilot", h.bill),)
+            assert h.payout == pytest.approx(benefit)
             disabled += h.disabled
         if disabled >= 2:
             break
@@ -1013,17 +1024,21 @@ def test_never_paying_gets_nothing(scenario: Scenario) -> None:
 
 @pytest.mark.parametrize("pct", [60, 100, 300])
 def test_employees_pension_from_the_start(scenarios: dict[str, Scenario], pct: int) -> None:
-    # Hangzhou rider, 41 years (22 → 63) in Hangzhou, average wage 8,000, floor 4,800,
-    # ceiling 24,000. At 60%: base 4,800 (index 0.6); account 41 × 4,800 × 12 × 8% = 188,928;
-    # basic (8,000 + 4,800) / 2 × 41 × 1% = 2,624; account pension 188,928 / 117 = 1,614.77;
-    # in all 4,238.77 a month. Minimum years at retirement in 2067: 20.
+    # Hangzhou rider, 41 years (22 → 63) in Hangzhou, average wage 8,433 (also the formula
+    # wage), floor 5,060, ceiling 25,299. At the lowest level: base 5,060 (the floor); account
+    # 41 × 5,060 × 12 × 8% = 199,161.6; basic (8,433 + 5,060) / 2 × 41 × 1% = 2,766.07; account
+    # pension 199,161.6 / 117 = 1,702.24; in all 4,468.31 a month. Minimum years in 2067: 20.
     sc = scenarios["hangzhou-rider"]
     job = sc.job(sc.defaults.job)
     city = sc.city(job.city)
     avg = city.average_wage_monthly.value
-    base = min(max(avg * pct / 100, city.pension_base_floor.value), city.pension_base_ceiling.value)
+    formula = (city.pension_formula_wage_monthly or city.average_wage_monthly).value
+    base = policy.contribution_base(
+        pct, avg, city.pension_base_floor.value, city.pension_base_ceiling.value
+    )
     years = 63 - 22
-    expected = (avg + base) / 2 * years / 100 + years * base * 12 * 0.08 / 117
+    expected = (formula + formula * base / avg) / 2 * years / 100
+    expected += years * base * 12 * 0.08 / 117
     for seed in (3, 4):
         state = play_through(sc, seed, steady(sc, pension=EMPLOYEE, pension_base_pct=pct))
         p = state.pensions
@@ -1032,7 +1047,7 @@ def test_employees_pension_from_the_start(scenarios: dict[str, Scenario], pct: i
         assert p.employee_account == pytest.approx(years * base * 12 * 0.08)
         assert p.years_by_city == ((city.id, years),)
         # own recomputation from the state: basic pension + account / months divisor at 63
-        from_state = (avg + avg * p.employee_index_sum / p.employee_years) / 2
+        from_state = (formula + formula * p.employee_index_sum / p.employee_years) / 2
         from_state *= p.employee_years * 0.01
         from_state += p.employee_account / 117
         assert p.employee_monthly == pytest.approx(from_state)
@@ -1054,11 +1069,12 @@ def test_employees_pension_from_the_start(scenarios: dict[str, Scenario], pct: i
 def test_employees_pension_hand_example_at_60_percent(scenarios: dict[str, Scenario]) -> None:
     sc = scenarios["hangzhou-rider"]
     city = sc.city(sc.job(sc.defaults.job).city)
-    if (city.average_wage_monthly.value, city.pension_base_floor.value) != (8000, 4800):
+    if (city.average_wage_monthly.value, city.pension_base_floor.value) != (8433, 5060):
         pytest.fail("the Hangzhou data changed: update this worked example")
-    state = play_through(sc, 3, steady(sc, pension=EMPLOYEE))
-    assert state.pensions.employee_monthly == pytest.approx(2624 + 188928 / 117)
-    assert state.pensions.employee_monthly == pytest.approx(4238.769, abs=1e-3)
+    seed = next(seed for seed in range(100) if new_life(sc, seed).death_age > 63)
+    state = play_through(sc, seed, steady(sc, pension=EMPLOYEE))
+    assert state.pensions.employee_monthly == pytest.approx(2766.065 + 199161.6 / 117)
+    assert state.pensions.employee_monthly == pytest.approx(4468.301, abs=1e-3)
 
 
 def test_personal_pension_is_paid_out_at_retirement_less_tax(
@@ -1084,8 +1100,13 @@ def test_residents_pension_by_hand(scenarios: dict[str, Scenario]) -> None:
     seed = next(seed for seed in range(100) if new_life(sc, seed).death_age >= 70)
     state = play_through(sc, seed, steady(sc, pension=RESIDENTS, residents_tier=tier))
     years = 60 - 22
-    subsidy = policy.residents_contribution_subsidy(tier, None)
-    assert subsidy == 30
+    linquan = sc.city(sc.persona.hukou_city)
+    assert linquan.residents_pension_subsidies is not None  # Anhui pays more than the floor
+    local = city.residents_pension_subsidies
+    subsidy = policy.residents_contribution_subsidy(
+        tier, city.residents_pension_tiers, local.by_tier if local else None
+    )
+    assert subsidy == 30  # Hangzhou (Zhejiang): the national floor, no local figures given
     assert state.pensions.residents_years == years
     retired = retired_event(state)
     assert retired.outcome == "nothing"  # nothing in the employees' scheme
@@ -1147,10 +1168,12 @@ def test_domestic_worker_makes_up_the_missing_years(scenarios: dict[str, Scenari
     assert retired.outcome == "employee_pension"
     assert retired.employee_years == pytest.approx(19.5)
     assert retired.claim_city == city.id
-    # basic: (avg + floor) / 2 × 19.5 × 1% (every year at the floor: index floor / avg);
-    # account: 19.5 × floor × 12 × 8%, over 158 months at 57 (国发〔2005〕38号).
+    # basic: (w + w × index) / 2 × 19.5 × 1%, w Beijing's formula wage (计发基数 12,049) and
+    # the index floor / avg (every year at the floor); account: 19.5 × floor × 12 × 8%, over
+    # 158 months at 57 (国发〔2005〕38号).
+    w = (city.pension_formula_wage_monthly or city.average_wage_monthly).value
     account = 19.5 * floor * 12 * 0.08
-    expected = (avg + floor) / 2 * 19.5 * 0.01 + account / 158
+    expected = (w + w * floor / avg) / 2 * 19.5 * 0.01 + account / 158
     assert retired.employee_monthly == pytest.approx(expected)
     assert state.pensions.employee_monthly == pytest.approx(expected)
     # the cost is paid from savings, as a contribution of the first retired stage; the months
@@ -1188,8 +1211,9 @@ def test_domestic_worker_who_cannot_afford_it_pays_on(scenarios: dict[str, Scena
     assert ended[0].outcome == "employee_pension"
     assert ended[0].age == 65
     assert state.pensions.employee_years == pytest.approx(19.5)
+    w = (city.pension_formula_wage_monthly or city.average_wage_monthly).value
     account = 19.5 * floor * 12 * 0.08
-    expected = (avg + floor) / 2 * 19.5 * 0.01 + account / 101
+    expected = (w + w * floor / avg) / 2 * 19.5 * 0.01 + account / 101
     assert ended[0].employee_monthly == pytest.approx(expected)
     assert not state.pensions.paying_on
     assert summarize(sc, state).pension_outcome == "employee_pension"
@@ -1276,8 +1300,8 @@ def test_domestic_worker_in_the_residents_scheme_draws_from_60(
     state = play_through(sc, seed, choose)
     p = state.pensions
     assert p.residents_years == 15
-    subsidy = policy.residents_contribution_subsidy(500, None)
-    assert city.residents_pension_subsidy_yearly is None
+    subsidy = policy.residents_contribution_subsidy(500)
+    assert city.residents_pension_subsidies is None
     assert p.residents_from_age == 60
     monthly = hukou.residents_pension_basic_monthly.value + 15 * (500 + subsidy) / 139
     assert p.residents_monthly == pytest.approx(monthly)
@@ -1395,9 +1419,10 @@ def test_pension_claim_city_follows_the_rule(scenarios: dict[str, Scenario], cas
         retired = retired_event(state)
         assert retired.claim_city == expected, (sc.id, case, state.pensions)
         if retired.outcome == "employee_pension" and retired.made_up_years == 0:
-            # the formula uses the claim city's average wage
+            # the formula uses the claim city's formula wage (计发基数)
             p = state.pensions
-            avg = sc.city(expected).average_wage_monthly.value
+            claim = sc.city(expected)
+            avg = (claim.pension_formula_wage_monthly or claim.average_wage_monthly).value
             basic = (avg + avg * p.employee_index_sum / p.employee_years) / 2
             basic *= p.employee_years / 100
             account = p.employee_account / policy.account_months_divisor(retired.age)
