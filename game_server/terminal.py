@@ -35,6 +35,7 @@ from game_server.engine.events import (
     NewsShown,
     PayingOnEnded,
     ResidentsPensionStarted,
+    ResidentsShort,
     Retired,
 )
 
@@ -80,6 +81,10 @@ UI: Mapping[str, tuple[str, str]] = {
     "moved": ("搬到了{city}；{years} 年职工养老缴费年限跟着你走。", "Moved to {city}; {years} years of employees' pension go with you."),
     "retired_employee": ("开始领职工养老金：每月 {monthly}（在{city}领取）。", "Your employees' pension starts: {monthly} a month (claimed in {city})."),
     "retired_residents": ("退休了。缴费年限不够职工养老金，转入城乡居民养老保险。", "Retired. Too few years for the employees' pension: the years moved to the residents' pension."),
+    "residents_short": ("60岁了，城乡居民养老保险不满15年（{years}年），领不了。个人账户 {account} 留着，以后可以由家人继承。", "At 60 your residents' pension years fall short of 15 ({years}): no pension. The account, {account}, stays and goes to your family."),
+    "residents_paying_on": ("60岁了，城乡居民养老保险还差几年：继续按年交（延缴），交满15年就开始领。", "At 60 your residents' pension is a few years short: you pay on year by year, and it starts at 15 years."),
+    "employer_owed": ("老板没给你交工伤保险：按《工伤保险条例》第六十二条，这笔钱由老板按工伤保险的标准赔。打12333或找劳动保障监察。", "Your employer never insured you for work injury: under 工伤保险条例 art. 62 it owes you the benefits. Call 12333 or the labour inspection."),
+    "vehicle": ("对方机动车的交强险先赔了医药费。", "The liable car's compulsory insurance (交强险) paid first."),
     "retired_lump": ("退休了，但没有按月的养老金：个人账户一次性退给你 {amount}。", "Retired, with no monthly pension: the accounts were paid back in one sum, {amount}."),
     "retired_nothing": ("退休了，但一分养老金也没有。", "Retired, with no pension at all."),
     "made_up": ("补缴了 {years} 年，花了 {cost}。", "Made up {years} years for {cost}."),
@@ -327,6 +332,10 @@ class TerminalGame:
                 self.write(self.t("payout", amount=self.money(event.payout)))
             if event.disabled:
                 self.write(self.t("disabled"))
+            if event.vehicle_liable:
+                self.write(self.t("vehicle"))
+            if event.employer_owed:
+                self.write(self.t("employer_owed"))
         elif isinstance(event, Moved):
             city = self.tx(self.sc.city(event.to_city).name)
             self.write(self.t("moved", city=city, years=f"{event.employee_years_carried:g}"))
@@ -345,9 +354,21 @@ class TerminalGame:
         elif isinstance(event, PayingOnEnded):
             self.show_pension(event.outcome, event.employee_monthly, event.lump_sum, None)
         elif isinstance(event, ResidentsPensionStarted):
+            if event.made_up_years:
+                self.write(
+                    self.t(
+                        "made_up", years=event.made_up_years, cost=self.money(event.make_up_cost)
+                    )
+                )
             self.write(
                 self.t("residents_started", age=event.age, monthly=self.money(event.monthly))
             )
+        elif isinstance(event, ResidentsShort):
+            if event.paying_on:
+                self.write(self.t("residents_paying_on"))
+            else:
+                account = self.money(event.account)
+                self.write(self.t("residents_short", years=event.years, account=account))
 
     def show_pension(self, outcome: str, monthly: float, lump: float, claim: str | None) -> None:
         if outcome == "paying_on":
@@ -355,7 +376,7 @@ class TerminalGame:
         elif outcome == "employee_pension":
             city = self.tx(self.sc.city(claim).name) if claim else "—"
             self.write(self.t("retired_employee", monthly=self.money(monthly), city=city))
-        elif outcome == "residents_pension":
+        elif outcome in ("residents_pension", "to_residents"):
             self.write(self.t("retired_residents"))
         elif outcome == "lump_sum":
             self.write(self.t("retired_lump", amount=self.money(lump)))
