@@ -23,7 +23,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
     args = parser.parse_args()
     scenarios = load_all()
-    print(f"python {platform.python_version()} on {platform.machine()}, one process, one core")
+    print(f"python {platform.python_version()} on {platform.machine()}, one core, CPU time")
     print(f"{'scenario':<28}{'strategy':<14}{'lives/s':>10}{'µs/life':>10}{'rounds/life':>12}")
     total_lives = 0
     total_time = 0.0
