@@ -46,6 +46,7 @@ def stage_view(record: StageRecord) -> dict[str, Any]:
             "spending": round(ledger.spending),
             "bills": round(ledger.bills),
             "covered": round(ledger.covered),
+            "assistance": round(ledger.assistance),
         },
         "events": [event_view(e) for e in record.events],
         "savings": round(record.savings_end),
@@ -103,7 +104,8 @@ def summary_view(summary: LifeSummary) -> dict[str, Any]:
     out = asdict(summary)
     out["catastrophic"] = summary.catastrophic
     for key in ("monthly_pension", "retired_living_monthly", "savings_end", "paid_in",
-                "received", "bills", "out_of_pocket", "health_end"):  # fmt: skip
+                "received", "bills", "out_of_pocket", "health_end", "old_age_income_monthly",
+                "inherited_account", "lowest_savings", "left_for_living_working"):  # fmt: skip
         out[key] = round(out[key])
     return out
 

@@ -132,11 +132,12 @@ async def calculator(
     except KeyError:
         raise HTTPException(404, "no such city") from None
     avg = c.average_wage_monthly.value
+    formula_wage = c.pension_formula_wage_monthly or c.average_wage_monthly
     base = policy.contribution_base(
         base_pct, avg, c.pension_base_floor.value, c.pension_base_ceiling.value
     )
     yearly, to_account = policy.yearly_flexible_contribution(base)
-    basic = policy.monthly_basic_pension(avg, base / avg, years)
+    basic = policy.monthly_basic_pension(formula_wage.value, base / avg, years)
     account = policy.monthly_account_pension(to_account * years, retirement_age)
     return {
         "base_monthly": round(base, 2),
@@ -146,7 +147,12 @@ async def calculator(
         "pension_monthly": round(basic + account, 2),
         "estimate": any(
             s.estimate
-            for s in (c.average_wage_monthly, c.pension_base_floor, c.pension_base_ceiling)
+            for s in (
+                c.average_wage_monthly,
+                formula_wage,
+                c.pension_base_floor,
+                c.pension_base_ceiling,
+            )
         ),
         "sources": {
             "average_wage": c.average_wage_monthly.source,
