@@ -601,4 +601,8 @@ export default {
   'g.calc.r.parts': 'Basic pension {basic}, account pension {account}.',
   'g.calc.r.estimate': 'An estimate: in today\'s money, no interest on the account, the average wage held constant. The local office decides the real amount.',
   'g.calc.note': 'In today\'s money, no interest on the account, average wage held constant.',
+  // host (trainer room)
+  'start.link.title': 'Join room {code}',
+  'start.link.other': 'Not this room? Type a code',
+  'start.link.solo': 'Play alone instead',
 };

@@ -614,4 +614,8 @@ export default {
   'g.calc.r.parts': '基础养老金 {basic}，个人账户养老金 {account}。',
   'g.calc.r.estimate': '这是估算：按今天的钱算，不算个人账户利息，平均工资不变。实际以当地社保部门为准。',
   'g.calc.note': '按今天的钱算，不算个人账户利息，平均工资不变。',
+  // host (trainer room)
+  'start.link.title': '加入房间 {code}',
+  'start.link.other': '不是这个房间？输入房间号',
+  'start.link.solo': '我想一个人玩',
 };
