@@ -44,6 +44,7 @@ from game_server.protocol.codec import encode
 from game_server.protocol.errors import ProtocolError
 from game_server.protocol.messages import CreateRoom, DecisionsIn, HostAction, QuizAnswer
 from game_server.protocol.messages import Decide as DecideMessage
+from game_server.service.debrief import talking_points
 from game_server.service.lives import (
     LifeCache,
     decisions_from_message,
@@ -632,6 +633,7 @@ class RoomService:
                         "reason": "complete",
                         "podium": leaderboard(scenario, lives, players, 3),
                         "stats": game_stats(scenario, lives),
+                        "talking_points": talking_points(scenario, lives),
                     }
                 )
             )
