@@ -145,6 +145,11 @@ def join_from_link(phone: Page, code: str, nickname: str) -> None:
 def test_the_trainers_room(pages: Pages, server: ServerProcess) -> None:
     host = pages.projector()
     screens = Screens()
+    # The setup, on the trainer's laptop: one screen too.
+    host.goto("/host.html")
+    expect(host.locator("#host-scenario-hangzhou-rider")).to_be_visible()
+    assert host.evaluate("() => document.documentElement.scrollHeight") <= PROJECTOR_HEIGHT
+    assert not screens.axe.run(host).response["violations"]
     code = create_workshop(host, scenario="hangzhou-rider", seconds=300)
 
     # --- The lobby: the code and QR read from the back; the join address; the warning -------
