@@ -65,6 +65,7 @@ MEASURE = """([exempt, MIN]) => {
     if (size < MIN) small.push(size + 'px: ' + n.textContent.trim().slice(0, 40));
   }
   return {
+    overflow: body.scrollHeight - body.clientHeight,
     scroll: document.documentElement.scrollHeight,
     bottom: Math.max(...[...document.querySelectorAll('#stage *')]
       .map((e) => e.getBoundingClientRect().bottom)),
@@ -106,7 +107,8 @@ def decode_qr(page: Page, selector: str) -> str:
 class Screens:
     """Checks each host screen: fits the projector, room text ≥ 28 px, axe-core clean."""
 
-    def __init__(self) -> None:
+    def __init__(self, suffix: str = "") -> None:
+        self.suffix = suffix
         self.axe = Axe()
         self.seen: dict[str, dict[str, Any]] = {}
 
@@ -115,10 +117,11 @@ class Screens:
         settle(host)
         host.wait_for_timeout(300)  # a burst redraw (250 ms) has landed
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-        host.screenshot(path=SCREENSHOT_DIR / f"trainer-{step}-1280.png", animations="disabled")
+        host.screenshot(path=SCREENSHOT_DIR / f"trainer-{step}{self.suffix}-1280.png", animations="disabled")
         m = host.evaluate(MEASURE, [EXEMPT, MIN_ROOM_TEXT_PX])
         assert m["scroll"] <= PROJECTOR_HEIGHT, f"{step}: the page is {m['scroll']} px tall"
         assert m["bottom"] <= PROJECTOR_HEIGHT + 0.5, f"{step}: content ends at {m['bottom']} px"
+        assert m["overflow"] <= 1, f"{step}: the screen's content overflows by {m['overflow']} px"
         assert not m["small"], f"{step}: room text under {MIN_ROOM_TEXT_PX} px: {m['small']}"
         violations = self.axe.run(host).response["violations"]
         found = [
@@ -343,3 +346,27 @@ def test_qr_holds_the_lan_address(pages: Pages) -> None:
     else:  # a machine with loopback only: the QR keeps loopback and the room says why
         assert url == "http://127.0.0.1:8000/"
         print("this machine has loopback only: the QR holds the loopback address")
+
+
+def test_the_room_in_english(pages: Pages) -> None:
+    """English runs longer than Chinese: the steps of a round still fit, at 28 px."""
+    host = pages.projector(locale="en-US")
+    screens = Screens("-en")
+    code = create_workshop(host, seconds=300)
+    expect(host.locator("#stage-title")).to_have_text("Waiting for players")
+    screens.check(host, "lobby")
+    phones = [pages.phone(), pages.phone()]
+    for phone, name in zip(phones, ("Ana", "Bo"), strict=True):
+        phone.goto(f"/play.html?room={code}")
+        join_typed(phone, code, name)
+    host.locator("#host-pool").check()
+    host.locator("#host-start").click()
+    decide(phones[0], pension="employee")
+    screens.check(host, "round")
+    decide(phones[1])
+    for phone in phones:
+        wait_result(phone)
+    for step in ("pool", "reveal", "board"):
+        screens.check(host, step)
+        if step != "board":
+            host.locator("#host-next").click()

@@ -627,7 +627,7 @@ export default {
   'host.hit.by_group': 'By medical cover:',
   'host.g.hit': 'Had bills',
   'host.g.covered': 'Insurance paid',
-  'host.g.oop': 'Paid themselves',
+  'host.g.oop': 'Own pay',
   'host.g.each': 'each',
   'host.hit.calm': 'A calm round: nobody had a bill.',
   'host.next.board': 'Leaderboard',
@@ -668,4 +668,7 @@ export default {
   'host.print.pre': 'Right before',
   'host.print.post': 'Right after',
   'host.pool.same': 'Everyone met the same bills this round, so sharing changes nothing. Pooling helps when misfortunes differ: then the few hit hard are carried by all.',
+  'host.reveal.title': 'Round {n}: what happened',
+  'host.g.cover': 'Cover',
+  'host.pool.toggle.short': 'Next: risk pool',
 };

@@ -681,4 +681,7 @@ export default {
   'host.print.pre': '游戏前答对',
   'host.print.post': '游戏后答对',
   'host.pool.same': '这一轮大家遇到的医药费一样多：平摊不改变什么。每个人遇到的风险不一样时，一起扛才帮得上倒霉的人。',
+  'host.reveal.title': '第 {n} 轮：发生了什么',
+  'host.g.cover': '医保',
+  'host.pool.toggle.short': '下一轮“一起扛”',
 };

@@ -20,6 +20,13 @@ function codeLabel(code) {
   return t('host.code.label', { code: code.split('').join(' ') });
 }
 
+/** The join address, never broken inside the room code (the line may break before it). */
+function urlText(url) {
+  const at = url.indexOf('/?room=');
+  if (at < 0) return url;
+  return [url.slice(0, at), h('span', { class: 'nowrap' }, url.slice(at))];
+}
+
 function joinProblem(c) {
   const j = c.H.join;
   if (!j || !j.problem) return null;
@@ -44,7 +51,7 @@ export function lobbyScreen(c) {
       h('p', { class: 'room-read join-step', id: 'host-code-label' }, t('host.lobby.code')),
       h('p', { class: 'host-code host-code-big', id: 'host-code', 'data-testid': 'host-code', 'aria-label': codeLabel(code) }, code),
       h('p', { class: 'room-read join-step' }, t('host.lobby.or')),
-      h('p', { class: 'join-url join-url-big', id: 'join-url', 'data-testid': 'join-url' }, c.joinUrl),
+      h('p', { class: 'join-url join-url-big', id: 'join-url', 'data-testid': 'join-url' }, urlText(c.joinUrl)),
       joinProblem(c),
       h('p', { class: 'lobby-count', id: 'host-count', 'data-testid': 'host-count' }, t('host.count', { n: players.length })),
       players.length ? h('ul', { class: 'recent-names', id: 'host-recent', 'data-testid': 'host-recent', 'aria-label': t('host.lobby.recent') },
@@ -63,7 +70,7 @@ export function joinStrip(c) {
       h('p', { class: 'join-strip-label' }, h('span', null, t('host.join.title')), ' · ',
         h('span', { class: 'join-strip-count', id: 'host-count', 'data-testid': 'host-count' }, t('host.count', { n: activePlayers(H).length }))),
       h('p', { class: 'host-code', id: 'host-code', 'data-testid': 'host-code', 'aria-label': codeLabel(H.session.code) }, H.session.code),
-      h('p', { class: 'join-url', id: 'join-url', 'data-testid': 'join-url' }, c.joinUrl)));
+      h('p', { class: 'join-url', id: 'join-url', 'data-testid': 'join-url' }, urlText(c.joinUrl))));
 }
 
 // --- Round -------------------------------------------------------------------------------------
@@ -145,7 +152,7 @@ export function revealScreen(c, ev) {
       rows.length && st.bills > 0 ? h('table', { class: 'group-table', id: 'host-groups', 'data-testid': 'host-groups' },
         h('caption', { class: 'room-read' }, t('host.hit.by_group')),
         h('thead', null, h('tr', null,
-          h('th', { scope: 'col' }, t('host.bars.medical')),
+          h('th', { scope: 'col' }, t('host.g.cover')),
           h('th', { scope: 'col' }, t('host.g.hit')),
           h('th', { scope: 'col' }, t('host.g.covered')),
           h('th', { scope: 'col' }, t('host.g.oop')))),
@@ -159,7 +166,7 @@ export function revealScreen(c, ev) {
         })))
         : h('p', { class: 'room-read calm', id: 'host-calm' }, iconText('check', t('host.hit.calm')))));
   return {
-    title: t('host.results.title', { n: ev.round + 1 }),
+    title: t('host.reveal.title', { n: ev.round + 1 }),
     body,
     next: { step: 'board', label: t('host.next.board') },
     back: ev.pool ? { step: 'pool', label: t('host.back.pool') } : null,

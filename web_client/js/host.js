@@ -439,7 +439,7 @@ function controls(step, screen) {
   const box = h('div', { class: 'controls', id: 'host-controls', 'data-testid': 'host-controls' });
   const poolToggle = () => {
     const input = h('input', { type: 'checkbox', id: 'host-pool', 'data-testid': 'host-pool', checked: H.poolNext, onchange: () => { H.poolNext = input.checked; } });
-    return h('label', { class: 'switch', for: 'host-pool' }, input, icon('pool'), h('span', null, t('host.pool.toggle')));
+    return h('label', { class: 'switch', for: 'host-pool', title: t('host.pool.toggle') }, input, icon('pool'), h('span', null, t('host.pool.toggle.short')));
   };
   const secondsSel = () => {
     const sel = h('select', { id: 'host-round-seconds', 'data-testid': 'host-round-seconds', 'aria-label': t('host.seconds'), onchange: () => { H.seconds = Number(sel.value); H.session.seconds = H.seconds; saveSession(H.session); } },
