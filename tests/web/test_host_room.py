@@ -117,7 +117,8 @@ class Screens:
         settle(host)
         host.wait_for_timeout(300)  # a burst redraw (250 ms) has landed
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-        host.screenshot(path=SCREENSHOT_DIR / f"trainer-{step}{self.suffix}-1280.png", animations="disabled")
+        shot = SCREENSHOT_DIR / f"trainer-{step}{self.suffix}-1280.png"
+        host.screenshot(path=shot, animations="disabled")
         m = host.evaluate(MEASURE, [EXEMPT, MIN_ROOM_TEXT_PX])
         assert m["scroll"] <= PROJECTOR_HEIGHT, f"{step}: the page is {m['scroll']} px tall"
         assert m["bottom"] <= PROJECTOR_HEIGHT + 0.5, f"{step}: content ends at {m['bottom']} px"
