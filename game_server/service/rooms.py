@@ -319,9 +319,9 @@ class RoomService:
             if snap is None:
                 raise ProtocolError(errors.ROOM_NOT_FOUND, "the room has expired")
             meta = snap.meta
+            # Who is connected is not room state (it comes and goes): the roster has it.
             pending = await self.store.pending(ident.code)
-            connected = await self.store.connected(ident.code, self.now_ms())
-            players = roster_view(snap.players, snap.kicked, pending, connected)
+            players = roster_view(snap.players, snap.kicked, pending, None)
             out = self._room_view(ctx, meta, snap.decided, len(snap.players))
             out.update({"type": "snapshot", "role": "host", "seq": snap.seq, "players": players})
             return out
@@ -771,18 +771,20 @@ def roster_view(
     players: Mapping[str, Mapping[str, Any]],
     kicked: frozenset[str],
     pending: Mapping[str, str],
-    connected: set[str],
+    connected: set[str] | None,
 ) -> list[dict[str, Any]]:
-    """Each player for the host: connected, decided (with the cover chosen, for the live bars)."""
+    """Each player for the host: decided (with the cover chosen, for the live bars) and, when
+    ``connected`` is given, connected."""
     out: list[dict[str, Any]] = []
     for pid, p in players.items():
         row: dict[str, Any] = {
             "player_id": pid,
             "nickname": p["nick"],
             "kicked": pid in kicked,
-            "connected": pid in connected,
             "decided": pid in pending,
         }
+        if connected is not None:
+            row["connected"] = pid in connected
         raw = pending.get(pid)
         if raw is not None:
             chosen = json.loads(raw)

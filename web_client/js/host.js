@@ -151,6 +151,7 @@ async function onSnapshot(m) {
   }
   if (!H.join) fetchJoin();
   H.view = 'room';
+  pollRoster();
   if (!H.step) H.step = H.room.status === 'finished' ? 'podium' : (lastClosed() ? firstAfterRound(lastClosed()) : null);
   if (H.room.status === 'finished') afterGameOver();
   render();
