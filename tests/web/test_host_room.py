@@ -364,6 +364,15 @@ def test_the_room_in_english(pages: Pages) -> None:
     host.locator("#host-start").click()
     decide(phones[0], pension="employee")
     screens.check(host, "round")
+    # Paused, and asking "end the game?": still one screen.
+    host.locator("#host-pause").click()
+    expect(host.locator("#host-countdown")).to_contain_text("Paused")
+    screens.check(host, "round")
+    host.locator("#host-resume-round").click()
+    host.locator("#host-end").click()
+    expect(host.locator("#host-end-confirm")).to_be_focused()
+    screens.check(host, "round")
+    host.locator("#host-end-cancel").click()
     decide(phones[1])
     for phone in phones:
         wait_result(phone)
