@@ -77,6 +77,12 @@ def test_a_lobby_of_hundreds(pages: Pages, server: ServerProcess, loop: Loop) ->
         settle(host)
         assert host.evaluate("() => document.documentElement.scrollHeight") <= 720
 
+        # The player list: every name once opened (not drawn while closed in a big room).
+        expect(host.locator("#host-players > li")).to_have_count(0)
+        host.locator("#host-players-btn").click()
+        expect(host.locator("#host-players > li")).to_have_count(PLAYERS)
+        host.locator("#host-players-close").click()
+
         host.locator("#host-start").click()
         choosing = host.locator("#host-choosing")
         expect(choosing).to_contain_text(f"还在选的：{PLAYERS} 人")

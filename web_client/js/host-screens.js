@@ -11,6 +11,7 @@ const COVER_CLASS = { none: 'bad', residents: 'alt' };
 const RECENT_NAMES = 8;
 const CHOOSING_NAMES = 10;
 const BIG_ROOM = 500;
+const PANEL_ROWS_CLOSED = 300;
 
 export function activePlayers(H) {
   return H.players.filter((p) => !p.kicked);
@@ -205,8 +206,10 @@ export function playersPanel(c, close) {
   const open = H.panelOpen;
   const players = H.players;
   const live = H.room.roundState === 'open' || H.room.status === 'paused';
+  // A closed panel over a big room is not drawn row by row: decisions redraw the screen often.
+  const rows = open || players.length <= PANEL_ROWS_CLOSED ? players : [];
   const list = h('ul', { class: 'player-list', id: 'host-players', 'data-testid': 'host-players' },
-    players.length ? players.map((p) => h('li', { class: p.kicked ? 'kicked' : '', 'data-player': p.id },
+    rows.length ? rows.map((p) => h('li', { class: p.kicked ? 'kicked' : '', 'data-player': p.id },
       h('span', { class: 'dot ' + (p.connected ? 'on' : 'off'), title: t(p.connected ? 'host.p.on' : 'host.p.off') }, h('span', { class: 'sr-only' }, t(p.connected ? 'host.p.on' : 'host.p.off'))),
       h('span', { class: 'player-name' }, p.nickname),
       live && !p.kicked ? h('span', { class: 'player-state' + (p.decided || H.choices[p.id] ? ' done' : '') }, t(p.decided || H.choices[p.id] ? 'host.p.decided' : 'host.p.choosing')) : null,
@@ -214,7 +217,7 @@ export function playersPanel(c, close) {
       p.kicked || H.room.status === 'finished' ? null : h('button', {
         type: 'button', class: 'kick-btn', 'data-testid': 'kick-' + p.id, 'aria-label': t('host.kick.label', { name: p.nickname }),
         onclick: () => c.kick(p.id),
-      }, t('host.kick')))) : h('li', { class: 'empty' }, t('host.nobody')));
+      }, t('host.kick')))) : (players.length ? null : h('li', { class: 'empty' }, t('host.nobody'))));
   return h('div', { class: 'players-panel', id: 'host-players-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'host-players-title', hidden: !open },
     h('div', { class: 'players-panel-head' },
       h('h2', { id: 'host-players-title' }, iconText('people', t('host.players', { n: activePlayers(H).length }))),
