@@ -2,19 +2,18 @@
 
 With no ``REDIS_URL`` it starts the project's own Redis server (append-only file on, data under
 ``var/redis``) and stops it on exit; with no ``DATABASE_URL`` it keeps results in
-``var/gig-life.db``. It prints where players and the host connect, including the LAN address so
-phones on the same Wi-Fi can join a trainer's laptop.
+``var/gig-life.db``. It prints where players and the host connect, including the LAN address
+(``game_server/lan.py``) so phones on the same Wi-Fi can join a trainer's laptop.
 """
 
 from __future__ import annotations
-
-import socket
 
 import uvicorn
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from game_server.app import create_app, direct_websocket
 from game_server.config import Settings
+from game_server.lan import is_loopback_host, lan_addresses
 from game_server.stores.embedded_redis import EmbeddedRedis
 
 WS_MAX_BYTES = 64 * 1024
@@ -34,17 +33,29 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         self.transport.abort()
 
 
-def lan_addresses() -> list[str]:
-    """This machine's IPv4 addresses other than loopback (no packet is sent to find them)."""
-    found: set[str] = set()
-    try:
-        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-            address = str(info[4][0])
-            if not address.startswith("127."):
-                found.add(address)
-    except OSError:
-        pass
-    return sorted(found)
+def where_to_join(settings: Settings, candidates: list[str]) -> list[str]:
+    """The start-up lines that tell a trainer which address phones open (and when none can)."""
+    port = settings.port
+    local = f"http://localhost:{port}"
+    out = [f"Play:  {local}/", f"Host a workshop: {local}/host.html"]
+    if settings.public_url:
+        out.append(f"Phones join at (PUBLIC_URL): {settings.public_url.rstrip('/')}/")
+    elif is_loopback_host(settings.host):
+        out.append(
+            f"Phones cannot join: the server listens on {settings.host} only. "
+            "Start it with HOST=0.0.0.0 (or set PUBLIC_URL) for a workshop."
+        )
+    elif not candidates:
+        out.append(
+            "Phones cannot join yet: this computer has no network address but loopback. "
+            "Join the room's Wi-Fi (or a phone's hotspot) and restart, or set PUBLIC_URL."
+        )
+    else:
+        out.append(f"Phones on the same Wi-Fi join at: http://{candidates[0]}:{port}/")
+        out.extend(
+            f"  (other addresses of this computer: http://{a}:{port}/)" for a in candidates[1:]
+        )
+    return out
 
 
 def serve(settings: Settings | None = None) -> None:
@@ -56,11 +67,8 @@ def serve(settings: Settings | None = None) -> None:
         print(f"Redis (embedded): {settings.redis_url}, data in {settings.data_dir / 'redis'}")
     print(f"Results: {settings.effective_database_url}")
     port = settings.port
-    local = f"http://localhost:{port}"
-    print(f"Play:  {local}/")
-    print(f"Host a workshop: {local}/host.html")
-    for address in lan_addresses():
-        print(f"On the same Wi-Fi: http://{address}:{port}/")
+    for line in where_to_join(settings, lan_addresses()):
+        print(line)
     try:
         uvicorn.run(
             direct_websocket(create_app(settings, embedded)),

@@ -18,7 +18,7 @@ import statistics
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from game_server.config import Settings
@@ -40,11 +40,13 @@ from game_server.engine import (
     summarize,
 )
 from game_server.engine.decisions import Decisions
+from game_server.engine.events import Happening
 from game_server.protocol import errors
 from game_server.protocol.codec import encode
 from game_server.protocol.errors import ProtocolError
 from game_server.protocol.messages import CreateRoom, DecisionsIn, HostAction, QuizAnswer
 from game_server.protocol.messages import Decide as DecideMessage
+from game_server.service.debrief import talking_points
 from game_server.service.lives import (
     LifeCache,
     decisions_from_message,
@@ -320,10 +322,9 @@ class RoomService:
             if snap is None:
                 raise ProtocolError(errors.ROOM_NOT_FOUND, "the room has expired")
             meta = snap.meta
-            players = [
-                {"player_id": pid, "nickname": p["nick"], "kicked": pid in snap.kicked}
-                for pid, p in snap.players.items()
-            ]
+            # Who is connected is not room state (it comes and goes): the roster has it.
+            pending = await self.store.pending(ident.code)
+            players = roster_view(snap.players, snap.kicked, pending, None)
             out = self._room_view(ctx, meta, snap.decided, len(snap.players))
             out.update({"type": "snapshot", "role": "host", "seq": snap.seq, "players": players})
             return out
@@ -368,6 +369,15 @@ class RoomService:
             "decided": decided,
             "player_count": players,
         }
+
+    async def roster(self, code: str) -> list[dict[str, Any]]:
+        """The host's player list now: who is connected, who has decided the open round."""
+        snap = await self.store.snapshot(code)
+        if snap is None:
+            raise ProtocolError(errors.ROOM_NOT_FOUND, f"there is no room {code}")
+        pending = await self.store.pending(code)
+        connected = await self.store.connected(code, self.now_ms())
+        return roster_view(snap.players, snap.kicked, pending, connected)
 
     def life_over(self, ctx: RoomContext, life: LifeState) -> dict[str, Any]:
         cf = counterfactual(ctx.scenario, life)
@@ -616,7 +626,7 @@ class RoomService:
             "leaderboard": leaderboard(scenario, lives, players, LEADERBOARD_SIZE),
         }
         if meta.get("pool") == "1":
-            event["pool"] = pool_view(own_fortunes(scenario, played, ctx.seed))
+            event["pool"] = pool_view(round_bills(lives, played, r))
         events = [encode(event)]
         if finished:
             events.append(
@@ -626,6 +636,7 @@ class RoomService:
                         "reason": "complete",
                         "podium": leaderboard(scenario, lives, players, 3),
                         "stats": game_stats(scenario, lives),
+                        "talking_points": talking_points(scenario, lives),
                     }
                 )
             )
@@ -702,13 +713,18 @@ _STORE_MESSAGES = {
 
 # --- Room statistics (pure) -------------------------------------------------------------------
 
+ILLNESS = ("minor_illness", "serious_illness")
+"""The kinds of event that send someone to hospital (the reveal counts them apart from
+accidents at work)."""
+
 
 def round_stats(lives: Mapping[str, LifeState], round_index: int) -> dict[str, Any]:
     """How the room chose and fared in a round: for the host's live bars and the debrief."""
     pension: Counter[str] = Counter()
     medical: Counter[str] = Counter()
-    injury = 0
-    bills = hit = catastrophic = 0.0
+    groups: dict[str, dict[str, float]] = {}
+    injury = illness = accidents = accidents_covered = 0
+    bills = covered = hit = catastrophic = 0.0
     savings: list[float] = []
     for life in lives.values():
         if len(life.history) <= round_index:
@@ -718,10 +734,32 @@ def round_stats(lives: Mapping[str, LifeState], round_index: int) -> dict[str, A
         medical[record.decisions.medical.value] += 1
         injury += record.injury_covered_years > 0
         bills += record.ledger.bills
+        covered += record.ledger.covered
         hit += record.ledger.bills > 0
         catastrophic += any(getattr(e, "catastrophic", False) for e in record.events)
+        happenings = [e for e in record.events if isinstance(e, Happening) and e.bill > 0]
+        illness += any(e.kind in ILLNESS for e in happenings)
+        injured = [e for e in happenings if e.kind == "work_injury"]
+        accidents += bool(injured)
+        accidents_covered += any(e.covered > 0 for e in injured)
+        group = groups.setdefault(
+            record.decisions.medical.value,
+            {"players": 0, "hit": 0, "bills": 0.0, "covered": 0.0, "out_of_pocket": 0.0},
+        )
+        group["players"] += 1
+        group["hit"] += record.ledger.bills > 0
+        group["bills"] += record.ledger.bills
+        group["covered"] += record.ledger.covered
+        group["out_of_pocket"] += record.ledger.bills - record.ledger.covered
         savings.append(record.savings_end)
     return {
+        # What hit the room (the host's reveal): by the medical cover each player chose.
+        "illness": illness,
+        "accidents": accidents,
+        "accidents_covered": accidents_covered,
+        "covered": round(covered),
+        "out_of_pocket": round(bills - covered),
+        "by_medical": {k: {f: round(v) for f, v in g.items()} for k, g in groups.items()},
         "pension": dict(pension),
         "medical": dict(medical),
         "injury_covered": injury,
@@ -730,6 +768,32 @@ def round_stats(lives: Mapping[str, LifeState], round_index: int) -> dict[str, A
         "bills": round(bills),
         "median_savings": round(statistics.median(savings)) if savings else 0,
     }
+
+
+def roster_view(
+    players: Mapping[str, Mapping[str, Any]],
+    kicked: frozenset[str],
+    pending: Mapping[str, str],
+    connected: set[str] | None,
+) -> list[dict[str, Any]]:
+    """Each player for the host: decided (with the cover chosen, for the live bars) and, when
+    ``connected`` is given, connected."""
+    out: list[dict[str, Any]] = []
+    for pid, p in players.items():
+        row: dict[str, Any] = {
+            "player_id": pid,
+            "nickname": p["nick"],
+            "kicked": pid in kicked,
+            "decided": pid in pending,
+        }
+        if connected is not None:
+            row["connected"] = pid in connected
+        raw = pending.get(pid)
+        if raw is not None:
+            chosen = json.loads(raw)
+            row["pension"], row["medical"] = chosen.get("pension"), chosen.get("medical")
+        out.append(row)
+    return out
 
 
 def leaderboard(
@@ -746,24 +810,25 @@ def leaderboard(
     ]
 
 
-def own_fortunes(
-    scenario: Scenario, played: Mapping[str, tuple[LifeState, Decisions]], seed: int
+def round_bills(
+    lives: Mapping[str, LifeState], played: Mapping[str, object], round_index: int
 ) -> dict[str, float]:
-    """Each player's bills for the round had they met their own fortune: the same stage, with
-    their own decisions, drawn from a seed of their own. (The room shares one seed so the
-    debrief can compare choices; pooling needs the misfortunes to differ, as they do in life.)"""
+    """The bills each player who played the round actually met in it: the very bills their
+    round result lists (the pool shares real bills, never imagined ones)."""
     bills: dict[str, float] = {}
-    for pid, (before, decisions) in played.items():
-        own_seed = int.from_bytes(hashlib.sha256(f"{seed}:{pid}".encode()).digest()[:8], "big")
-        result = apply(scenario, replace(before, seed=own_seed), Decide(before.round, decisions))
-        if not isinstance(result, RuleViolation):
-            bills[pid] = result.state.history[-1].ledger.bills
+    for pid in played:
+        history = lives[pid].history
+        if len(history) > round_index:
+            bills[pid] = history[round_index].ledger.bills
     return bills
 
 
 def pool_view(losses: Mapping[str, float]) -> dict[str, Any]:
-    """The group risk pool over the members' bills: everyone pays the average, the pool pays
-    each bill."""
+    """The group risk pool over the members' bills of the round: everyone pays the average,
+    the pool pays each bill. ``total_losses`` is the sum of ``losses`` (rounded the same way)."""
+    # Rounded first, so the shown total is exactly the sum of the shown bills.
+    rounded = {pid: round(loss) for pid, loss in losses.items()}
+    losses = {pid: float(loss) for pid, loss in rounded.items()}
     share = statistics.fmean(losses.values()) if losses else 0.0
     result = risk_pool([PoolMember(pid, share, loss) for pid, loss in losses.items()])
     return {
@@ -774,7 +839,7 @@ def pool_view(losses: Mapping[str, float]) -> dict[str, Any]:
         "hit": sum(1 for loss in losses.values() if loss > 0),
         "worst_alone": round(result.worst_alone),
         "worst_pooled": round(result.worst_pooled),
-        "losses": {pid: round(loss) for pid, loss in losses.items()},
+        "losses": rounded,
     }
 
 

@@ -156,9 +156,12 @@ if m[2] ~= ARGV[5] or m[3] ~= 'open' then return {'err', 'rule/round_closed'} en
 redis.call('HSET', pending, ARGV[4], ARGV[6])
 local decided, total = redis.call('HLEN', pending), active_count()
 local answer = ARGV[5] .. '|' .. decided .. '|' .. total
--- sequence 0: a passing count for the hosts' live bars, neither stored nor numbered
+-- sequence 0: a passing count for the hosts' live bars (who chose which cover), neither
+-- stored nor numbered
+local chosen = cjson.decode(ARGV[6])
 redis.call('PUBLISH', channel, '0|' .. cjson.encode({kind = 'decided',
-  round = tonumber(ARGV[5]), decided = decided, total = total}))
+  round = tonumber(ARGV[5]), decided = decided, total = total, player_id = ARGV[4],
+  pension = chosen.pension, medical = chosen.medical}))
 redis.call('HSET', acks, ARGV[7], answer)
 touch()
 return {'ok', answer}
@@ -625,6 +628,11 @@ class RoomStore:
     async def pending(self, code: str) -> dict[str, str]:
         raw: dict[str, str] = await self._r.hgetall(RoomKeys(code).pending)
         return raw
+
+    async def connected(self, code: str, now_ms: int) -> set[str]:
+        """The players some instance counts as connected now (for the host's player list)."""
+        raw: dict[str, str] = await self._r.hgetall(RoomKeys(code).presence)
+        return {field.split("|", 1)[0] for field, until in raw.items() if int(until) > now_ms}
 
     async def set_presence(self, code: str, instance: str, until_ms: Mapping[str, int]) -> None:
         """Until when each player counts as connected, as this instance sees it."""

@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from game_server.content.schema import Scenario
 from game_server.engine import policy
+from game_server.lan import JoinBase, join_base, lan_addresses
 from game_server.protocol.errors import ProtocolError
 from game_server.service.rooms import HOST, RoomService, _hash
 from game_server.stores.results import ResultsStore
@@ -40,9 +41,23 @@ def _valid_code(code: str) -> str:
     return code
 
 
+def join_address(request: Request) -> JoinBase:
+    """Where phones reach this server (see ``game_server/lan.py``): ``PUBLIC_URL``, the page's
+    own address, or — when the host page was opened on loopback — the LAN address."""
+    settings = request.app.state.settings
+    url = request.url
+    return join_base(
+        public_url=settings.public_url,
+        bind_host=settings.host,
+        scheme=url.scheme,
+        page_host=url.hostname or "localhost",
+        port=url.port,
+        candidates=lan_addresses() if not settings.public_url else [],
+    )
+
+
 def join_url(request: Request, code: str) -> str:
-    base = request.app.state.settings.public_url or str(request.base_url).rstrip("/")
-    return f"{base.rstrip('/')}/?room={code}"
+    return f"{join_address(request).url}/?room={code}"
 
 
 @router.get("/healthz")
@@ -86,9 +101,12 @@ async def room(code: CodePath, service: ServiceDep, request: Request) -> dict[st
     if not meta:
         raise HTTPException(404, "no such room")
     players = await service.store.redis.hlen(f"{{room:{code}}}:players")
+    where = join_address(request)
     return {
         "code": code,
-        "join_url": join_url(request, code),
+        "join_url": f"{where.url}/?room={code}",
+        "join_source": where.source,
+        "join_problem": where.problem,
         "scenario_id": meta["scenario"],
         "mode": meta["mode"],
         "status": meta["status"],
@@ -108,8 +126,8 @@ async def join_qr(code: CodePath, request: Request) -> Response:
 @router.get("/api/qr.svg")
 async def home_qr(request: Request) -> Response:
     """The QR code of the game's own address, for the share card."""
-    base = request.app.state.settings.public_url or str(request.base_url)
-    svg = segno.make(base.rstrip("/") + "/", error="m").svg_inline(scale=8, border=2, omitsize=True)
+    url = join_address(request).url + "/"
+    svg = segno.make(url, error="m").svg_inline(scale=8, border=2, omitsize=True)
     return Response(svg, media_type="image/svg+xml")
 
 
@@ -239,6 +257,21 @@ async def learning_report(
 ) -> list[dict[str, Any]]:
     await _require_host(_valid_code(code), service, authorization, token)
     return [q.model_dump() for q in await results.learning_report(code)]
+
+
+@router.get("/api/rooms/{code}/players")
+async def host_roster(
+    code: CodePath,
+    service: ServiceDep,
+    authorization: Annotated[str | None, Header()] = None,
+    token: str | None = None,
+) -> list[dict[str, Any]]:
+    """The host's player list: connected, decided (the host page polls it every few seconds)."""
+    await _require_host(_valid_code(code), service, authorization, token)
+    try:
+        return await service.roster(code)
+    except ProtocolError as exc:
+        raise HTTPException(protocol_error_status(exc), exc.message) from None
 
 
 def protocol_error_status(exc: ProtocolError) -> int:

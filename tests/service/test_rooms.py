@@ -388,23 +388,57 @@ async def test_a_solo_life_plays_through(service: RoomService, redis: Redis) -> 
     assert kinds[-1] == "game_over"
 
 
-async def test_a_pool_round_shows_the_pool(service: RoomService, redis: Redis) -> None:
-    """In a pool round each player meets a fortune of their own (the room otherwise shares its
-    draws), so the misfortunes differ and pooling them shows: 20 players with identical bills
-    would be a one-in-a-million room."""
-    code, host_ident = await workshop(service, players=20)
+async def test_a_pool_round_pools_the_bills_players_met(service: RoomService, redis: Redis) -> None:
+    """The pool shares the bills the players actually met in the round: each member's bill is
+    the one its own round result lists (what the phone shows), and the pool's total is the sum
+    of the members' bills and the room's bills of the round (what the host shows)."""
+    code, host_ident = await workshop(service, players=12)
     await host(service, host_ident, "start", pool=True)
-    for i, pid in enumerate(await player_ids(redis, code)):
-        await service.decide(Identity(code, pid), decide_msg(0, f"p{i}"))
+    ids = await player_ids(redis, code)
+    covers = ["none", "residents", "employee"]
+    for i, pid in enumerate(ids):
+        hours = ["part_time", "long_hours"][i % 2]
+        msg = decide_msg(0, f"p{i}", medical=covers[i % 3], hours=hours)
+        await service.decide(Identity(code, pid), msg)
     closed = next(e for e in await events(redis, code) if e["kind"] == "round_closed")
     pool = closed["pool"]
-    assert pool["members"] == 20
-    losses = list(pool["losses"].values())
-    assert len(set(losses)) > 1
-    assert pool["total_losses"] == sum(losses)
-    assert pool["contribution"] == round(sum(losses) / 20)
-    assert pool["worst_alone"] == max(losses)
-    assert pool["worst_pooled"] < pool["worst_alone"]
+    assert pool["members"] == 12
+    results = await service.personal_results(code, ids, with_summary=False)
+    for pid in ids:
+        stage = results[pid]["stage"]
+        listed = sum(e.get("bill", 0) for e in stage["events"] if e["type"] == "happening")
+        assert pool["losses"][pid] == stage["ledger"]["bills"]
+        assert abs(pool["losses"][pid] - listed) <= 1  # the events' bills, each rounded
+    assert pool["total_losses"] == sum(pool["losses"].values())
+    assert pool["total_losses"] == closed["stats"]["bills"]
+    assert pool["hit"] == sum(1 for loss in pool["losses"].values() if loss > 0)
+    assert pool["contribution"] == round(pool["total_losses"] / 12)
+    assert pool["worst_alone"] == max(pool["losses"].values())
+    # The reveal's groups add up to the room's bills, insurance and out-of-pocket.
+    groups = closed["stats"]["by_medical"]
+    assert sum(g["players"] for g in groups.values()) == 12
+    assert abs(sum(g["bills"] for g in groups.values()) - closed["stats"]["bills"]) <= 3
+    assert abs(sum(g["covered"] for g in groups.values()) - closed["stats"]["covered"]) <= 3
+    assert closed["stats"]["covered"] + closed["stats"]["out_of_pocket"] == closed["stats"]["bills"]
+
+
+async def test_the_host_sees_who_decided_what(service: RoomService, redis: Redis) -> None:
+    """The host's roster (snapshot and ``roster``): who decided the open round and which cover."""
+    code, host_ident = await workshop(service, players=3)
+    await host(service, host_ident, "start")
+    ids = await player_ids(redis, code)
+    await service.decide(Identity(code, ids[0]), decide_msg(0, "d0", pension="employee"))
+    await service.mark_presence(code, {ids[0]: 30, ids[1]: 30})
+    rows = {r["player_id"]: r for r in await service.roster(code)}
+    assert rows[ids[0]]["decided"]
+    assert rows[ids[0]]["pension"] == "employee"
+    assert not rows[ids[1]]["decided"]
+    assert "pension" not in rows[ids[1]]
+    assert [rows[p]["connected"] for p in ids] == [True, True, False]
+    snap = await service.snapshot(host_ident)
+    assert {r["player_id"]: r["decided"] for r in snap["players"]} == {
+        ids[0]: True, ids[1]: False, ids[2]: False,
+    }  # fmt: skip
 
 
 async def test_quiz_answers_are_measured(service: RoomService, redis: Redis) -> None:

@@ -86,13 +86,15 @@ def test_workshop_end_to_end(pages: Pages) -> None:
     expect(podium.locator("li")).to_have_count(3)
     for name in names:
         expect(podium).to_contain_text(name)
-    debrief = host.locator("#debrief")
-    expect(debrief).to_be_visible()
     expect(host.locator("#debrief-stats")).to_be_visible()
     expect(host.locator("#debrief-stats")).to_contain_text("/ 3")
-    expect(host.locator("#debrief-cover > li")).to_have_count(rounds)
-    expect(host.locator("#debrief-prompts > li")).to_have_count(5)
+    # The debrief, one screen at a time: talking points, the quiz, where to do it for real.
+    host.locator("#host-next").click()
+    expect(host.locator("#debrief-points > li").first).to_contain_text("3 个人里")
+    host.locator("#host-next").click()
     expect(host.locator("#debrief-quiz")).to_be_visible()
+    host.locator("#host-next").click()
+    expect(host.locator("#debrief-real")).to_contain_text("12333")
 
     # The phones: the end of their lives.
     for phone in phones:
@@ -135,19 +137,21 @@ def play_rounds(host: Page, phones: list[Page]) -> int:
 
         if round_no == total:
             return total
+        if pool:  # a pool round shows the pool first, then what happened
+            reveal = host.locator("#host-pool-reveal")
+            expect(reveal).to_be_visible()
+            expect(reveal).to_contain_text("3 人里有")
+            host.locator("#host-next").click()
+        else:
+            expect(host.locator("#host-pool-reveal")).to_have_count(0)
         results = host.locator("#host-round-results")
-        expect(results).to_contain_text(f"第 {round_no} 轮")
+        expect(results).to_be_visible()
+        expect(host.locator("#stage-title")).to_contain_text(f"第 {round_no} 轮")
         expect(host.locator("#host-status")).to_contain_text(f"第 {round_no} / {total} 轮已结束")
         expect(host.locator("#host-defaulted")).to_contain_text("3 人中 3 人自己选了")
         if round_no == 1:
             employee = results.locator("section").first.locator("li").first
             expect(employee).to_contain_text("1 · 33%")
-        if pool:
-            reveal = host.locator("#host-pool-reveal")
-            expect(reveal).to_be_visible()
-            expect(reveal).to_contain_text("3 人里有")
-        else:
-            expect(host.locator("#host-pool-reveal")).to_have_count(0)
         for phone in phones:
             expect(phone.locator("#next-btn")).to_be_disabled()
 

@@ -215,8 +215,13 @@ def host_open_round(host: Page, pool: bool = False) -> None:
 
 
 def join_typed(page: Page, code: str, nickname: str | None) -> str:
-    """On the player page: type the code (and the nickname), join; returns the nickname."""
-    page.locator("#join-code").fill(code)
+    """On the player page: type the code (unless the page came from the room's link, which
+    asks for the nickname only), and the nickname; join; returns the nickname."""
+    field = page.locator("#join-code")
+    if field.get_attribute("type") == "hidden":
+        expect(field).to_have_value(code)
+    else:
+        field.fill(code)
     nick = page.locator("#nickname")
     if nickname is not None:
         nick.fill(nickname)

@@ -1,21 +1,27 @@
-// The host page (big screen): create a workshop room, show the join code and QR, run the
-// rounds, show the room's choices and what happened, the risk pool, the podium and a debrief.
-import { t, tx, tIn, initLang, loadCatalog, onLangChange, isEn, getLang } from './i18n.js';
-import { money, num, pct } from './format.js';
-import { h, $, clear, icon, iconText, card, announce, toast, msgId, serverNow, fmtClock, bar, refreshReadButtons } from './ui.js';
+// The host page (the big screen): create a workshop room, then one screen per step of the game,
+// read from the back of the room — lobby (huge code and QR) → round (timer, live choice bars,
+// who is still choosing) → what hit the room (and the pool in a pool round) → leaderboard →
+// next round; at the end the podium, talking points, the quiz before/after, where to enrol for
+// real, and a printable one-page summary. The screens are drawn by host-screens.js and
+// host-debrief.js; this module holds the state, the socket and the flow between the steps.
+import { t, tx, initLang, loadCatalog, onLangChange } from './i18n.js';
+import { h, $, clear, icon, announce, toast, msgId, serverNow, fmtClock, refreshReadButtons } from './ui.js';
 import { GameSocket, loadSession, saveSession, dropSession, rememberLast, lastCode } from './net.js';
 import * as SC from './scenario.js';
 import { qrImageUrl } from './qr.js';
-import { badgeTitle } from './badges.js';
+import { lobbyScreen, roundScreen, revealScreen, poolScreen, boardScreen, joinStrip, playersPanel, activePlayers } from './host-screens.js';
+import { podiumScreen, talkScreen, quizScreen, realScreen, printSummary } from './host-debrief.js';
 
 const H = {
   view: 'setup',
+  step: null,
   session: null,
   socket: null,
   sc: null,
   scenarios: null,
   room: { status: null, round: 0, roundState: 'none', deadline: 0, remaining: 0, pool: false, rounds: 0, decided: null, playerCount: 0, quizIds: [] },
   players: [],
+  choices: {},
   poolNext: false,
   seconds: 120,
   scenarioId: null,
@@ -23,17 +29,24 @@ const H = {
   needPasscode: false,
   creating: false,
   endConfirm: false,
+  panelOpen: false,
   report: null,
   reportError: '',
   qrUrl: null,
+  join: null,
   boardFallback: null,
 };
 
+const AFTER_ROUND = ['pool', 'reveal', 'board'];
+const AFTER_GAME = ['podium', 'talk', 'quiz', 'real'];
+
 async function init() {
-  // Both catalogs: the debrief shows its discussion prompts in both languages.
+  // Both catalogs: the talking points show the other language under each point.
   await Promise.all([initLang(), loadCatalog('zh-CN'), loadCatalog('en')]);
   onLangChange(() => render());
   setInterval(tick, 500);
+  setInterval(pollRoster, 5000);
+  setInterval(pollReport, 5000);
   const p = new URLSearchParams(location.search);
   const code = (p.get('room') || '').trim();
   const saved = /^\d{6}$/.test(code) ? loadSession('host.' + code) : null;
@@ -107,6 +120,15 @@ function onMessage(m) {
   }
 }
 
+function rosterRow(p) {
+  return { id: p.player_id, nickname: p.nickname, kicked: !!p.kicked, connected: p.connected !== false, decided: !!p.decided };
+}
+
+function takeChoices(rows) {
+  H.choices = {};
+  for (const p of rows) if (p.decided && p.pension) H.choices[p.player_id] = { pension: p.pension, medical: p.medical };
+}
+
 async function onSnapshot(m) {
   const s = H.session;
   Object.assign(H.room, {
@@ -114,18 +136,35 @@ async function onSnapshot(m) {
     remaining: m.remaining, pool: m.pool, rounds: m.rounds, decided: m.decided,
     playerCount: m.player_count, quizIds: m.quiz_ids || [],
   });
-  H.players = (m.players || []).map((p) => ({ id: p.player_id, nickname: p.nickname, kicked: p.kicked }));
+  H.players = (m.players || []).map(rosterRow);
+  takeChoices(m.players || []);
   s.scenario_id = m.scenario_id;
   saveSession(s);
   try {
     H.sc = await SC.getScenario(m.scenario_id);
   } catch (e) { /* shown without titles */ }
   if (!H.qrUrl) {
-    qrImageUrl('/api/rooms/' + s.code + '/qr.svg').then((u) => { H.qrUrl = u; const img = $('host-qr'); if (img) img.src = u; }).catch(() => {});
+    qrImageUrl('/api/rooms/' + s.code + '/qr.svg').then((u) => {
+      H.qrUrl = u;
+      document.querySelectorAll('img.host-qr').forEach((img) => { img.src = u; });
+    }).catch(() => {});
   }
+  if (!H.join) fetchJoin();
   H.view = 'room';
+  pollRoster();
+  if (!H.step) H.step = H.room.status === 'finished' ? 'podium' : (lastClosed() ? firstAfterRound(lastClosed()) : null);
   if (H.room.status === 'finished') afterGameOver();
   render();
+}
+
+async function fetchJoin() {
+  try {
+    const r = await fetch('/api/rooms/' + H.session.code);
+    if (!r.ok) return;
+    const info = await r.json();
+    H.join = { url: info.join_url, problem: info.join_problem || null, source: info.join_source };
+    render();
+  } catch (e) { /* the page's own address stays */ }
 }
 
 function onEvent(ev) {
@@ -133,18 +172,17 @@ function onEvent(ev) {
   const s = H.session;
   switch (ev.kind) {
     case 'player_joined':
-      if (!H.players.some((p) => p.id === ev.player_id)) H.players.push({ id: ev.player_id, nickname: ev.nickname, kicked: false });
-      r.playerCount = H.players.filter((p) => !p.kicked).length;
+      if (!H.players.some((p) => p.id === ev.player_id)) H.players.push({ id: ev.player_id, nickname: ev.nickname, kicked: false, connected: true, decided: false });
+      r.playerCount = activePlayers(H).length;
       announce(t('host.ev.joined', { name: ev.nickname }));
-      renderPlayers();
-      renderSideCount();
+      renderLight();
       return;
     case 'player_kicked': {
       const p = H.players.find((x) => x.id === ev.player_id);
       if (p) p.kicked = true;
-      r.playerCount = H.players.filter((x) => !x.kicked).length;
-      renderPlayers();
-      renderSideCount();
+      delete H.choices[ev.player_id];
+      r.playerCount = activePlayers(H).length;
+      renderLight();
       return;
     }
     case 'game_started': r.status = 'playing'; break;
@@ -152,11 +190,20 @@ function onEvent(ev) {
       r.status = 'playing'; r.round = ev.round; r.roundState = 'open'; r.deadline = ev.deadline;
       r.remaining = 0; r.pool = !!ev.pool; r.rounds = ev.rounds || r.rounds; r.decided = 0;
       H.poolNext = false;
+      H.choices = {};
+      H.players.forEach((p) => { p.decided = false; });
+      H.step = null;
       announce(t('host.ev.opened', { n: ev.round + 1 }));
       break;
-    case 'decided': // optional live count, if the server sends it
-      if (ev.round === r.round) { r.decided = ev.decided; if (ev.total) r.playerCount = ev.total; }
-      renderLive();
+    case 'decided': // passing, unnumbered: who decided, with which cover
+      if (ev.round !== r.round) return;
+      r.decided = ev.decided;
+      if (ev.player_id) {
+        H.choices[ev.player_id] = { pension: ev.pension, medical: ev.medical };
+        const p = H.players.find((x) => x.id === ev.player_id);
+        if (p) p.decided = true;
+      }
+      renderLight();
       return;
     case 'paused': r.status = 'paused'; r.remaining = ev.remaining; r.deadline = 0; break;
     case 'resumed': r.status = 'playing'; r.deadline = ev.deadline; r.remaining = 0; break;
@@ -165,12 +212,14 @@ function onEvent(ev) {
       s.closed = s.closed || {};
       s.closed[ev.round] = ev;
       saveSession(s);
+      H.step = firstAfterRound(ev);
       announce(t('host.ev.closed', { n: ev.round + 1 }));
       break;
     case 'game_over':
       r.status = 'finished';
       s.gameOver = ev;
       saveSession(s);
+      H.step = 'podium';
       announce(t('host.ev.over'));
       afterGameOver();
       break;
@@ -180,6 +229,8 @@ function onEvent(ev) {
   H.endConfirm = false;
   render();
 }
+
+function firstAfterRound(ev) { return ev && ev.pool ? 'pool' : 'reveal'; }
 
 function onError(m) {
   if (m.code === 'auth/passcode') {
@@ -213,16 +264,238 @@ function onError(m) {
   toast(t(key) === key ? (m.message || m.code) : t(key), 'error');
 }
 
+// --- The roster and the quiz report, polled ---------------------------------------------------
+
+function authHeaders() {
+  return { Authorization: 'Bearer ' + H.session.token };
+}
+
+async function pollRoster() {
+  if (H.view !== 'room' || !H.session || H.room.status === 'finished') return;
+  // Who is connected is not an event: read it every few seconds (big rooms less often).
+  if (H.players.length > 300 && !H.panelOpen && (Date.now() / 5000 | 0) % 3) return;
+  try {
+    const r = await fetch('/api/rooms/' + H.session.code + '/players', { headers: authHeaders() });
+    if (!r.ok) return;
+    const rows = await r.json();
+    H.players = rows.map(rosterRow);
+    if (H.room.roundState === 'open' || H.room.status === 'paused') takeChoices(rows);
+    renderLight();
+  } catch (e) { /* next time */ }
+}
+
+async function fetchReport() {
+  if (!H.session) return;
+  try {
+    const r = await fetch('/api/rooms/' + H.session.code + '/report', { headers: authHeaders() });
+    if (!r.ok) throw new Error(String(r.status));
+    H.report = await r.json();
+    H.reportError = '';
+  } catch (e) {
+    H.reportError = t('host.d.quiz.error');
+  }
+  if (H.view === 'room' && H.room.status === 'finished') renderDebriefData();
+}
+
+function pollReport() {
+  // Live: the after-game answers come in over the debrief; no refresh button to press.
+  if (H.view === 'room' && H.room.status === 'finished' && (H.step === 'quiz' || H.step === 'talk')) fetchReport();
+}
+
+function afterGameOver() {
+  fetchReport();
+  const go = H.session.gameOver;
+  if ((!go || !go.podium) && !lastClosed()) {
+    setTimeout(async () => {
+      try {
+        const r = await fetch('/api/rooms/' + H.session.code + '/leaderboard');
+        if (r.ok) { H.boardFallback = (await r.json()).slice(0, 3); render(); }
+      } catch (e) { /* */ }
+    }, 1500);
+  }
+}
+
+async function download(kind) {
+  try {
+    const r = await fetch('/api/rooms/' + H.session.code + '/export.' + kind, { headers: authHeaders() });
+    if (!r.ok) throw new Error(String(r.status));
+    const blob = await r.blob();
+    const url = URL.createObjectURL(blob);
+    const a = h('a', { href: url, download: 'gig-life-' + H.session.code + '.' + kind });
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    announce(t('host.export.done'));
+  } catch (e) {
+    toast(t('host.export.error'), 'error');
+  }
+}
+
 // --- Rendering ---------------------------------------------------------------------------
+
+function lastClosed() {
+  const c = H.session && H.session.closed;
+  if (!c) return null;
+  const keys = Object.keys(c).map(Number).sort((a, b) => b - a);
+  return keys.length ? c[keys[0]] : null;
+}
+
+function joinUrl() {
+  if (H.join && H.join.url) return H.join.url;
+  return H.session.joinUrl || location.origin + '/?room=' + H.session.code;
+}
+
+/** What the screens need, read-only: the state and the page's actions. */
+function ctx() {
+  return {
+    H, lastClosed: lastClosed(), joinUrl: joinUrl(), qrSrc: H.qrUrl || ('/api/rooms/' + H.session.code + '/qr.svg'),
+    action, kick: (id) => action('kick', { player_id: id }), download,
+    go: (step) => { H.step = step; render(); const f = $('stage-title'); if (f) f.focus(); },
+  };
+}
 
 function render() {
   const root = clear($('host'));
+  document.documentElement.classList.toggle('host-stage-on', H.view === 'room');
   if (H.view === 'setup') renderSetup(root);
   else if (H.view === 'connecting') root.appendChild(h('p', { class: 'lead' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), ' ', t('net.connecting')));
   else renderRoom(root);
   refreshReadButtons();
   tick();
 }
+
+/** A change that does not move the step: redraw the room in place (counts, lists, bars). */
+let lightTimer = null;
+function renderLight() {
+  // Joins and decisions come in bursts (hundreds in a second in a big room): one redraw per burst.
+  if (H.view !== 'room' || lightTimer) return;
+  lightTimer = setTimeout(() => {
+    lightTimer = null;
+    if (H.view !== 'room') return;
+    const focused = document.activeElement && document.activeElement.id;
+    render();
+    if (focused) { const f = $(focused); if (f) f.focus(); }
+  }, 250);
+}
+
+function renderDebriefData() {
+  if (H.step === 'quiz' || H.step === 'talk' || H.step === 'real') renderLight();
+}
+
+function currentStep() {
+  const r = H.room;
+  if (r.status === 'finished') return AFTER_GAME.indexOf(H.step) >= 0 ? H.step : 'podium';
+  if (r.status === 'lobby') return 'lobby';
+  if (r.roundState === 'open' || r.roundState === 'closing' || r.status === 'paused') return 'round';
+  const c = lastClosed();
+  if (!c) return 'round';
+  if (H.step === 'pool' && !c.pool) return 'reveal';
+  return AFTER_ROUND.indexOf(H.step) >= 0 ? H.step : firstAfterRound(c);
+}
+
+function renderRoom(root) {
+  const c = ctx();
+  const step = currentStep();
+  const stage = h('div', { class: 'stage stage-' + step, id: 'stage', 'data-step': step, 'data-testid': 'stage' });
+  let screen;
+  switch (step) {
+    case 'lobby': screen = lobbyScreen(c); break;
+    case 'round': screen = roundScreen(c); break;
+    case 'pool': screen = poolScreen(c, c.lastClosed); break;
+    case 'reveal': screen = revealScreen(c, c.lastClosed); break;
+    case 'board': screen = boardScreen(c, c.lastClosed); break;
+    case 'podium': screen = podiumScreen(c); break;
+    case 'talk': screen = talkScreen(c); break;
+    case 'quiz': screen = quizScreen(c); break;
+    default: screen = realScreen(c); break;
+  }
+  const head = h('header', { class: 'stage-head' },
+    h('div', { class: 'stage-titles' },
+      h('p', { class: 'stage-kicker', id: 'host-status', 'data-testid': 'host-status' }, statusText()),
+      h('h1', { class: 'stage-title', id: 'stage-title', tabindex: '-1' }, screen.title)),
+    step === 'lobby' ? null : joinStrip(c));
+  stage.appendChild(head);
+  stage.appendChild(h('section', { class: 'stage-body', 'aria-labelledby': 'stage-title' }, screen.body));
+  stage.appendChild(h('footer', { class: 'stage-foot' }, controls(step, screen)));
+  root.appendChild(stage);
+  root.appendChild(playersPanel(c, () => { H.panelOpen = false; render(); const b = $('host-players-btn'); if (b) b.focus(); }));
+  // Outside #host: the print stylesheet hides the stage and prints only this.
+  const print = clear($('host-print-area'));
+  if (H.room.status === 'finished') print.appendChild(printSummary(c));
+}
+
+function statusText() {
+  const r = H.room;
+  if (r.status === 'lobby') return t('host.st.lobby');
+  if (r.status === 'finished') return t('host.st.finished');
+  if (r.status === 'paused') return t('host.st.paused', { n: r.round + 1, total: r.rounds });
+  if (r.roundState === 'open') return t('host.st.open', { n: r.round + 1, total: r.rounds }) + (r.pool ? ' · ' + t('host.pool.on') : '');
+  if (r.roundState === 'closing') return t('host.st.closing', { n: r.round + 1 });
+  return t('host.st.closed', { n: r.round + 1, total: r.rounds });
+}
+
+function controls(step, screen) {
+  const r = H.room;
+  const box = h('div', { class: 'controls', id: 'host-controls', 'data-testid': 'host-controls' });
+  const poolToggle = () => {
+    const input = h('input', { type: 'checkbox', id: 'host-pool', 'data-testid': 'host-pool', checked: H.poolNext, onchange: () => { H.poolNext = input.checked; } });
+    return h('label', { class: 'switch', for: 'host-pool', title: t('host.pool.toggle') }, input, icon('pool'), h('span', null, t('host.pool.toggle.short')));
+  };
+  const secondsSel = () => {
+    const sel = h('select', { id: 'host-round-seconds', 'data-testid': 'host-round-seconds', 'aria-label': t('host.seconds'), onchange: () => { H.seconds = Number(sel.value); H.session.seconds = H.seconds; saveSession(H.session); } },
+      [60, 90, 120, 180, 300, 600].map((v) => h('option', { value: String(v), selected: v === H.seconds }, t('host.seconds.option', { min: fmtClock(v * 1000) }))));
+    return sel;
+  };
+  const btn = (id, cls, ic, label, onclick) => h('button', { type: 'button', class: 'btn ' + cls, id: id, 'data-testid': id, onclick: onclick }, ic ? icon(ic) : null, h('span', null, label));
+  const openNext = (primary) => btn('host-open-round', primary ? 'btn-primary' : '', 'play', t('host.open', { n: r.round + 2 }), () => action('open_round', { seconds: H.seconds, pool: H.poolNext }));
+  if (screen.next) box.appendChild(btn('host-next', 'btn-primary', 'arrow', screen.next.label, () => ctx().go(screen.next.step)));
+  if (step === 'lobby') {
+    box.appendChild(btn('host-start', 'btn-primary', 'play', t('host.start'), () => action('start', { seconds: H.seconds, pool: H.poolNext })));
+    box.appendChild(poolToggle());
+    box.appendChild(secondsSel());
+  } else if (step === 'round' && r.status === 'paused') {
+    box.appendChild(btn('host-resume-round', 'btn-primary', 'play', t('host.resumeRound'), () => action('resume')));
+    box.appendChild(btn('host-close-round', '', 'stop', t('host.close'), () => action('close_round')));
+  } else if (step === 'round' && r.roundState === 'open') {
+    box.appendChild(btn('host-close-round', 'btn-primary', 'stop', t('host.close'), () => action('close_round')));
+    box.appendChild(btn('host-pause', '', 'pause', t('host.pause'), () => action('pause')));
+  } else if (step === 'round') {
+    box.appendChild(h('p', { class: 'closing-note' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), ' ', t('host.closing')));
+  } else if (r.status === 'playing' && r.roundState === 'closed' && r.round + 1 < r.rounds) {
+    box.appendChild(openNext(!screen.next));
+    box.appendChild(poolToggle());
+    box.appendChild(secondsSel());
+  }
+  if (screen.back) box.appendChild(btn('host-back', 'btn-ghost', null, screen.back.label, () => ctx().go(screen.back.step)));
+  if (r.status !== 'finished') {
+    box.appendChild(h('button', {
+      type: 'button', class: 'btn btn-ghost', id: 'host-players-btn', 'data-testid': 'host-players-btn', 'aria-expanded': H.panelOpen ? 'true' : 'false', 'aria-controls': 'host-players-panel',
+      onclick: () => { H.panelOpen = !H.panelOpen; render(); const p = $('host-players-close'); if (H.panelOpen && p) p.focus(); },
+    }, icon('people'), h('span', null, t('host.players', { n: activePlayers(H).length }))));
+    if (!H.endConfirm) {
+      box.appendChild(btn('host-end', 'btn-danger', 'stop', t('host.end'), () => { H.endConfirm = true; render(); const c = $('host-end-confirm'); if (c) c.focus(); }));
+    } else {
+      box.appendChild(h('span', { class: 'warn-note' }, t('host.end.sure')));
+      box.appendChild(btn('host-end-confirm', 'btn-danger btn-primary', null, t('host.end.yes'), () => { H.endConfirm = false; action('end'); }));
+      box.appendChild(btn('host-end-cancel', 'btn-ghost', null, t('host.end.no'), () => { H.endConfirm = false; render(); }));
+    }
+  }
+  return box;
+}
+
+function tick() {
+  const r = H.room;
+  const el = $('host-countdown');
+  if (!el) return;
+  let left = 0;
+  if (r.status === 'paused') left = r.remaining;
+  else if (r.deadline > 0) left = r.deadline - serverNow();
+  el.textContent = r.status === 'paused' ? t('host.paused.clock', { time: fmtClock(left) }) : (r.deadline > 0 ? fmtClock(left) : '—');
+  el.classList.toggle('urgent', r.status !== 'paused' && r.deadline > 0 && left < 15000);
+}
+
+// --- Setup -----------------------------------------------------------------------------------
 
 function renderSetup(root) {
   root.appendChild(h('h1', { class: 'page-title' }, t('host.title')));
@@ -277,357 +550,6 @@ async function fillScenarios(box) {
     }
   } catch (e) {
     clear(box).appendChild(h('p', { class: 'form-error' }, t('err.scenarios')));
-  }
-}
-
-function joinUrl() {
-  return H.session.joinUrl || location.origin + '/?room=' + H.session.code;
-}
-
-function renderRoom(root) {
-  const s = H.session;
-  const r = H.room;
-  const grid = h('div', { class: 'host-grid' });
-  const side = h('aside', { class: 'host-side', 'aria-label': t('host.join.label') },
-    h('div', { class: 'card' },
-      h('h2', null, t('host.join.title')),
-      h('p', { class: 'host-code', id: 'host-code', 'data-testid': 'host-code', 'aria-label': t('host.code.label', { code: s.code.split('').join(' ') }) }, s.code),
-      h('img', { class: 'qr-img', id: 'host-qr', 'data-testid': 'host-qr', src: H.qrUrl || ('/api/rooms/' + s.code + '/qr.svg'), alt: t('host.qr.alt', { url: joinUrl() }), width: 260, height: 260 }),
-      h('p', { class: 'join-url', id: 'join-url', 'data-testid': 'join-url' }, joinUrl()),
-      h('p', { class: 'lead', id: 'host-count', 'data-testid': 'host-count' }, t('host.count', { n: H.players.filter((p) => !p.kicked).length }))));
-  const mainCol = h('div', { class: 'host-main' });
-  mainCol.appendChild(h('h1', { class: 'page-title' }, H.sc ? tx(H.sc.title) : t('host.title')));
-  mainCol.appendChild(h('p', { class: 'lead', id: 'host-status', 'data-testid': 'host-status' }, statusText()));
-  if (r.status !== 'finished') mainCol.appendChild(controls());
-  if (r.status === 'lobby') {
-    mainCol.appendChild(card({ title: t('host.lobby.title'), icon: 'people', id: 'host-lobby', read: false },
-      h('p', null, t('host.lobby.text')),
-      h('ul', { class: 'player-list', id: 'host-players', 'data-testid': 'host-players' })));
-  } else if (r.status !== 'finished' && (r.roundState === 'open' || r.roundState === 'closing' || r.status === 'paused')) {
-    mainCol.appendChild(liveCard());
-  }
-  const closedRound = lastClosed();
-  if (r.status === 'finished') {
-    mainCol.appendChild(podiumCard());
-    mainCol.appendChild(debriefCard());
-  } else if (closedRound) {
-    if (closedRound.pool) mainCol.appendChild(poolCard(closedRound));
-    mainCol.appendChild(roundResultsCard(closedRound));
-  }
-  if (r.status !== 'lobby') {
-    mainCol.appendChild(h('details', { class: 'card', id: 'host-players-box' },
-      h('summary', null, t('host.players', { n: H.players.filter((p) => !p.kicked).length })),
-      h('ul', { class: 'player-list', id: 'host-players', 'data-testid': 'host-players' })));
-  }
-  grid.appendChild(side);
-  grid.appendChild(mainCol);
-  root.appendChild(grid);
-  renderPlayers();
-}
-
-function renderSideCount() {
-  const el = $('host-count');
-  if (el) el.textContent = t('host.count', { n: H.players.filter((p) => !p.kicked).length });
-  const sum = document.querySelector('#host-players-box summary');
-  if (sum) sum.textContent = t('host.players', { n: H.players.filter((p) => !p.kicked).length });
-}
-
-function renderPlayers() {
-  const list = $('host-players');
-  if (!list) return;
-  clear(list);
-  if (!H.players.length) { list.appendChild(h('li', { class: 'empty' }, t('host.nobody'))); return; }
-  for (const p of H.players) {
-    list.appendChild(h('li', { class: p.kicked ? 'kicked' : '', 'data-player': p.id },
-      h('span', null, p.nickname),
-      p.kicked || H.room.status === 'finished' ? null : h('button', {
-        type: 'button', class: 'kick-btn', 'data-testid': 'kick-' + p.id, 'aria-label': t('host.kick.label', { name: p.nickname }),
-        onclick: () => action('kick', { player_id: p.id }),
-      }, t('host.kick'))));
-  }
-}
-
-function statusText() {
-  const r = H.room;
-  if (r.status === 'lobby') return t('host.st.lobby');
-  if (r.status === 'finished') return t('host.st.finished');
-  if (r.status === 'paused') return t('host.st.paused', { n: r.round + 1, total: r.rounds });
-  if (r.roundState === 'open') return t('host.st.open', { n: r.round + 1, total: r.rounds }) + (r.pool ? ' · ' + t('host.pool.on') : '');
-  if (r.roundState === 'closing') return t('host.st.closing', { n: r.round + 1 });
-  return t('host.st.closed', { n: r.round + 1, total: r.rounds });
-}
-
-function controls() {
-  const r = H.room;
-  const box = h('div', { class: 'card controls', id: 'host-controls', 'data-testid': 'host-controls' });
-  const poolToggle = () => {
-    const input = h('input', { type: 'checkbox', id: 'host-pool', 'data-testid': 'host-pool', checked: H.poolNext, onchange: () => { H.poolNext = input.checked; } });
-    return h('label', { class: 'switch', for: 'host-pool' }, input, icon('pool'), h('span', null, t('host.pool.toggle')));
-  };
-  const secondsSel = () => {
-    const sel = h('select', { id: 'host-round-seconds', 'data-testid': 'host-round-seconds', 'aria-label': t('host.seconds'), onchange: () => { H.seconds = Number(sel.value); H.session.seconds = H.seconds; saveSession(H.session); } },
-      [60, 90, 120, 180, 300, 600].map((v) => h('option', { value: String(v), selected: v === H.seconds }, t('host.seconds.option', { min: fmtClock(v * 1000) }))));
-    return sel;
-  };
-  if (r.status === 'lobby') {
-    box.appendChild(h('button', { type: 'button', class: 'btn btn-primary', id: 'host-start', 'data-testid': 'host-start', onclick: () => action('start', { seconds: H.seconds, pool: H.poolNext }) }, icon('play'), h('span', null, t('host.start'))));
-    box.appendChild(poolToggle());
-    box.appendChild(secondsSel());
-  } else if (r.status === 'playing' && r.roundState === 'open') {
-    box.appendChild(h('button', { type: 'button', class: 'btn btn-primary', id: 'host-close-round', 'data-testid': 'host-close-round', onclick: () => action('close_round') }, icon('stop'), h('span', null, t('host.close'))));
-    box.appendChild(h('button', { type: 'button', class: 'btn', id: 'host-pause', 'data-testid': 'host-pause', onclick: () => action('pause') }, icon('pause'), h('span', null, t('host.pause'))));
-  } else if (r.status === 'paused') {
-    box.appendChild(h('button', { type: 'button', class: 'btn btn-primary', id: 'host-resume-round', 'data-testid': 'host-resume-round', onclick: () => action('resume') }, icon('play'), h('span', null, t('host.resumeRound'))));
-    box.appendChild(h('button', { type: 'button', class: 'btn', id: 'host-close-round', 'data-testid': 'host-close-round', onclick: () => action('close_round') }, icon('stop'), h('span', null, t('host.close'))));
-  } else if (r.status === 'playing' && r.roundState === 'closed' && r.round + 1 < r.rounds) {
-    box.appendChild(h('button', { type: 'button', class: 'btn btn-primary', id: 'host-open-round', 'data-testid': 'host-open-round', onclick: () => action('open_round', { seconds: H.seconds, pool: H.poolNext }) }, icon('play'), h('span', null, t('host.open', { n: r.round + 2 }))));
-    box.appendChild(poolToggle());
-    box.appendChild(secondsSel());
-  } else if (r.status === 'playing') {
-    box.appendChild(h('p', null, h('span', { class: 'spinner', 'aria-hidden': 'true' }), ' ', t('host.closing')));
-  }
-  if (r.status !== 'finished') {
-    if (!H.endConfirm) {
-      box.appendChild(h('button', { type: 'button', class: 'btn btn-danger', id: 'host-end', 'data-testid': 'host-end', onclick: () => { H.endConfirm = true; render(); const c = $('host-end-confirm'); if (c) c.focus(); } }, icon('stop'), h('span', null, t('host.end'))));
-    } else {
-      box.appendChild(h('span', { class: 'warn-note' }, t('host.end.sure')));
-      box.appendChild(h('button', { type: 'button', class: 'btn btn-danger btn-primary', id: 'host-end-confirm', 'data-testid': 'host-end-confirm', onclick: () => { H.endConfirm = false; action('end'); } }, t('host.end.yes')));
-      box.appendChild(h('button', { type: 'button', class: 'btn btn-ghost', id: 'host-end-cancel', onclick: () => { H.endConfirm = false; render(); } }, t('host.end.no')));
-    }
-  }
-  return box;
-}
-
-function liveCard() {
-  const r = H.room;
-  const open = r.roundState === 'open' || r.status === 'paused';
-  return card({ title: open ? t('host.live.title', { n: r.round + 1 }) : t('host.between'), icon: 'clock', id: 'host-live', read: false },
-    open ? h('p', { class: 'big-clock', id: 'host-countdown', 'data-testid': 'host-countdown', role: 'timer', 'aria-live': 'off' }, '') : null,
-    h('p', { class: 'lead', id: 'host-decided', 'data-testid': 'host-decided' }, decidedText()),
-    open && r.pool ? h('p', { class: 'notice notice-pool' }, iconText('pool', t('host.pool.now'))) : null);
-}
-
-function decidedText() {
-  const r = H.room;
-  const n = H.players.filter((p) => !p.kicked).length;
-  if (r.roundState === 'open' || r.status === 'paused') {
-    if (r.decided !== null && r.decided !== undefined && r.decided > 0) return t('host.decided', { n: r.decided, total: n });
-    return t('host.deciding', { total: n });
-  }
-  const c = lastClosed();
-  if (c) return t('host.decided.closed', { n: c.players - c.defaulted, total: c.players, d: c.defaulted });
-  return '';
-}
-
-function renderLive() {
-  const el = $('host-decided');
-  if (el) el.textContent = decidedText();
-}
-
-function tick() {
-  const r = H.room;
-  const el = $('host-countdown');
-  if (!el) return;
-  let left = 0;
-  if (r.status === 'paused') left = r.remaining;
-  else if (r.deadline > 0) left = r.deadline - serverNow();
-  el.textContent = r.status === 'paused' ? t('host.paused.clock', { time: fmtClock(left) }) : (r.deadline > 0 ? fmtClock(left) : '—');
-  el.classList.toggle('urgent', r.status !== 'paused' && r.deadline > 0 && left < 15000);
-}
-
-function lastClosed() {
-  const c = H.session && H.session.closed;
-  if (!c) return null;
-  const keys = Object.keys(c).map(Number).sort((a, b) => b - a);
-  return keys.length ? c[keys[0]] : null;
-}
-
-function choiceBars(counts, keys, total, prefix, cls) {
-  return h('ul', { class: 'bars' }, keys.map((k) => {
-    const n = counts[k] || 0;
-    return h('li', null, h('span', null, t(prefix + k)), bar(total ? n / total : 0, num(n) + ' · ' + pct(total ? n / total : 0), cls && cls[k]));
-  }));
-}
-
-function roundResultsCard(ev) {
-  const st = ev.stats || {};
-  const total = ev.players || 0;
-  return card({ title: t('host.results.title', { n: ev.round + 1 }), icon: 'chart', id: 'host-round-results', testid: 'host-round-results' },
-    h('p', { class: 'muted', id: 'host-defaulted' }, t('host.decided.closed', { n: ev.players - ev.defaulted, total: ev.players, d: ev.defaulted })),
-    h('div', { class: 'host-two' },
-      h('section', { 'aria-labelledby': 'bars-pension' },
-        h('h3', { id: 'bars-pension' }, iconText('coin', t('host.bars.pension'))),
-        choiceBars(st.pension || {}, ['employee', 'residents', 'none'], total, 'host.pension.', { none: 'bad', residents: 'alt' })),
-      h('section', { 'aria-labelledby': 'bars-medical' },
-        h('h3', { id: 'bars-medical' }, iconText('medical', t('host.bars.medical'))),
-        choiceBars(st.medical || {}, ['employee', 'residents', 'none'], total, 'host.medical.', { none: 'bad', residents: 'alt' }),
-        h('h3', null, iconText('shield', t('host.bars.injury'))),
-        h('ul', { class: 'bars' }, h('li', null, h('span', null, t('host.injury.covered')), bar(total ? st.injury_covered / total : 0, num(st.injury_covered || 0) + ' / ' + num(total), 'good'))))),
-    h('div', { class: 'stat-grid', id: 'host-happened', 'data-testid': 'host-happened' },
-      stat(t('host.stat.hit'), num(st.hit_by_bills || 0) + ' / ' + num(total)),
-      stat(t('host.stat.catastrophic'), num(st.catastrophic || 0)),
-      stat(t('host.stat.bills'), money(st.bills || 0)),
-      stat(t('host.stat.median'), money(st.median_savings || 0))),
-    leaderboard(ev.leaderboard || []));
-}
-
-function stat(label, value) {
-  return h('div', { class: 'stat card' }, h('p', { class: 'big-number' }, value), h('p', null, label));
-}
-
-function leaderboard(rows) {
-  if (!rows.length) return null;
-  return h('section', { 'aria-labelledby': 'host-board-title' },
-    h('h3', { id: 'host-board-title' }, iconText('star', t('board.title'))),
-    h('ol', { class: 'board', id: 'host-leaderboard', 'data-testid': 'host-leaderboard' },
-      rows.map((e) => h('li', null, h('span', { class: 'board-name' }, e.nickname), h('span', { class: 'board-score' }, num(e.score))))));
-}
-
-function poolCard(ev) {
-  const p = ev.pool;
-  const max = Math.max(p.worst_alone, p.contribution, p.worst_pooled, 1);
-  return card({ title: t('host.pool.title', { n: ev.round + 1 }), icon: 'pool', id: 'host-pool-reveal', testid: 'host-pool-reveal' },
-    h('p', { class: 'lead' }, t('host.pool.text', { n: p.members, hit: p.hit, total: money(p.total_losses) })),
-    h('ul', { class: 'bars pool-compare' },
-      h('li', null, h('span', null, t('host.pool.alone')), bar(p.worst_alone / max, money(p.worst_alone), 'bad')),
-      h('li', null, h('span', null, t('host.pool.each')), bar(p.contribution / max, money(p.contribution), 'good')),
-      h('li', null, h('span', null, t('host.pool.pooled')), bar(p.worst_pooled / max, money(p.worst_pooled), 'alt'))),
-    h('p', null, t('host.pool.lesson')));
-}
-
-function podiumCard() {
-  const go = H.session.gameOver || {};
-  let top = go.podium;
-  if (!top || !top.length) {
-    const c = lastClosed();
-    top = (c && c.leaderboard ? c.leaderboard.slice(0, 3) : null) || H.boardFallback || [];
-  }
-  const order = [1, 0, 2].filter((i) => top[i]);
-  return card({ title: t('host.podium'), icon: 'star', id: 'host-podium', read: false },
-    go.reason === 'host' ? h('p', { class: 'muted' }, t('host.ended.early')) : null,
-    top.length ? h('ol', { class: 'podium', id: 'podium', 'data-testid': 'podium' }, order.map((i) => h('li', { class: 'p' + (i + 1) },
-      h('p', { class: 'who' }, top[i].nickname),
-      h('p', { class: 'pts' }, t('host.points', { n: num(top[i].score) })),
-      h('div', { class: 'step', 'aria-label': t('host.place', { n: i + 1 }) }, String(i + 1))))) : h('p', { id: 'podium', 'data-testid': 'podium' }, t('host.nopodium')));
-}
-
-const PROMPTS = 5;
-
-function debriefCard() {
-  const go = H.session.gameOver || {};
-  const st = go.stats || {};
-  const sc = H.sc;
-  const box = card({ title: t('host.debrief'), icon: 'book', id: 'debrief', testid: 'debrief', read: false });
-  if (st.players) {
-    box.appendChild(h('div', { class: 'stat-grid', id: 'debrief-stats' },
-      stat(t('host.d.mean'), num(st.mean_score)),
-      stat(t('host.d.pension'), num(st.with_monthly_pension) + ' / ' + num(st.players)),
-      stat(t('host.d.catastrophic'), num(st.catastrophic)),
-      stat(t('host.d.median'), money(st.median_pension))));
-    const badges = Object.keys(st.badges || {}).sort((a, b) => st.badges[b] - st.badges[a]);
-    if (badges.length) {
-      box.appendChild(h('h3', null, iconText('star', t('host.d.badges'))));
-      box.appendChild(h('ul', { class: 'bars' }, badges.map((b) => h('li', null, h('span', null, badgeTitle(b, isEn())), bar(st.badges[b] / st.players, num(st.badges[b]) + ' / ' + num(st.players), 'alt')))));
-    }
-  }
-  // Cover over the rounds
-  const closed = H.session.closed || {};
-  const rounds = Object.keys(closed).map(Number).sort((a, b) => a - b);
-  if (rounds.length) {
-    box.appendChild(h('h3', null, iconText('chart', t('host.d.cover'))));
-    box.appendChild(h('ul', { class: 'bars', id: 'debrief-cover' }, rounds.map((r) => {
-      const ev = closed[r];
-      const n = ev.players || 0;
-      const none = (ev.stats && ev.stats.pension && ev.stats.pension.none) || 0;
-      return h('li', null, h('span', null, t('host.d.round', { n: r + 1 })), bar(n ? (n - none) / n : 0, t('host.d.insured', { share: pct(n ? (n - none) / n : 0) })));
-    })));
-  }
-  // Quiz before and after
-  const quiz = h('section', { id: 'debrief-quiz', 'data-testid': 'debrief-quiz', 'aria-labelledby': 'debrief-quiz-title' },
-    h('h3', { id: 'debrief-quiz-title' }, iconText('question', t('host.d.quiz'))));
-  if (H.report && H.report.length) {
-    const ids = H.room.quizIds && H.room.quizIds.length ? H.room.quizIds : H.report.map((q) => q.question_id);
-    for (const id of ids) {
-      const rep = H.report.find((q) => q.question_id === id) || { pre_count: 0, post_count: 0, pre_share_correct: null, post_share_correct: null };
-      const q = sc && sc.quiz.find((x) => x.id === id);
-      quiz.appendChild(h('div', { class: 'card' },
-        h('p', { class: 'explain' }, q ? tx(q.question) : id),
-        q ? h('p', { class: 'muted' }, t('host.d.answer', { answer: tx(q.options[q.answer]) })) : null,
-        h('ul', { class: 'bars' },
-          h('li', null, h('span', null, t('host.d.before', { n: rep.pre_count })), bar(rep.pre_share_correct || 0, rep.pre_share_correct === null ? '—' : pct(rep.pre_share_correct), 'alt')),
-          h('li', null, h('span', null, t('host.d.after', { n: rep.post_count })), bar(rep.post_share_correct || 0, rep.post_share_correct === null ? '—' : pct(rep.post_share_correct), 'good')))));
-    }
-  } else {
-    quiz.appendChild(h('p', { class: 'muted' }, H.reportError || t('host.d.quiz.wait')));
-  }
-  quiz.appendChild(h('button', { type: 'button', class: 'btn btn-small', id: 'debrief-refresh', 'data-testid': 'debrief-refresh', onclick: fetchReport }, t('host.d.refresh')));
-  box.appendChild(quiz);
-  // Discussion prompts in both languages
-  const other = getLang() === 'en' ? 'zh-CN' : 'en';
-  const prompts = [];
-  for (let i = 1; i <= PROMPTS; i++) {
-    prompts.push(h('li', null, t('host.prompt.' + i), h('span', { class: 'other', lang: other }, tIn(other, 'host.prompt.' + i))));
-  }
-  box.appendChild(h('h3', null, iconText('people', t('host.d.prompts'))));
-  box.appendChild(h('ol', { class: 'prompts', id: 'debrief-prompts' }, prompts));
-  // Exports
-  box.appendChild(h('h3', null, iconText('download', t('host.export'))));
-  box.appendChild(h('div', { class: 'controls', id: 'host-export' },
-    h('button', { type: 'button', class: 'btn', id: 'host-export-csv', 'data-testid': 'host-export-csv', onclick: () => download('csv') }, icon('download'), h('span', null, t('host.export.csv'))),
-    h('button', { type: 'button', class: 'btn', id: 'host-export-json', 'data-testid': 'host-export-json', onclick: () => download('json') }, icon('download'), h('span', null, t('host.export.json')))));
-  box.appendChild(h('p', { class: 'hint' }, t('host.export.note')));
-  box.appendChild(h('p', null, h('a', { href: 'host.html', id: 'host-new', onclick: () => rememberLast('host', null) }, t('host.new'))));
-  return box;
-}
-
-function authHeaders() {
-  return { Authorization: 'Bearer ' + H.session.token };
-}
-
-async function fetchReport() {
-  if (!H.session) return;
-  try {
-    const r = await fetch('/api/rooms/' + H.session.code + '/report', { headers: authHeaders() });
-    if (!r.ok) throw new Error(String(r.status));
-    H.report = await r.json();
-    H.reportError = '';
-  } catch (e) {
-    H.reportError = t('host.d.quiz.error');
-  }
-  if (H.view === 'room' && H.room.status === 'finished') render();
-}
-
-let reportTimers = [];
-function afterGameOver() {
-  reportTimers.forEach(clearTimeout);
-  fetchReport();
-  // Post-game answers come in over the next minute or two: look again a few times.
-  reportTimers = [20000, 60000, 120000].map((ms) => setTimeout(fetchReport, ms));
-  const go = H.session.gameOver;
-  if ((!go || !go.podium) && !lastClosed()) {
-    setTimeout(async () => {
-      try {
-        const r = await fetch('/api/rooms/' + H.session.code + '/leaderboard');
-        if (r.ok) { H.boardFallback = (await r.json()).slice(0, 3); render(); }
-      } catch (e) { /* */ }
-    }, 1500);
-  }
-}
-
-async function download(kind) {
-  try {
-    const r = await fetch('/api/rooms/' + H.session.code + '/export.' + kind, { headers: authHeaders() });
-    if (!r.ok) throw new Error(String(r.status));
-    const blob = await r.blob();
-    const url = URL.createObjectURL(blob);
-    const a = h('a', { href: url, download: 'gig-life-' + H.session.code + '.' + kind });
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-    announce(t('host.export.done'));
-  } catch (e) {
-    toast(t('host.export.error'), 'error');
   }
 }
 

@@ -52,6 +52,7 @@ async function init() {
     const saved = loadSession(code);
     if (saved && saved.role === 'player' && saved.token) { resume(saved); return; }
     S.prefillCode = code;
+    S.fromLink = true; // the QR link or the home page's code: only the nickname is left to give
   }
   if (p.has('solo')) S.startMode = 'solo';
   go('start');
@@ -386,6 +387,7 @@ function onError(m) {
   }
   if (S.joining) {
     S.joining = false;
+    S.fromLink = false; // the code may be wrong: show the full form to correct it
     S.formError = errorText(m);
     if (S.socket) S.socket.stop();
     renderStart();
@@ -506,6 +508,7 @@ function renderStart() {
       h('button', { type: 'button', class: 'btn btn-primary', id: 'resume-btn', 'data-testid': 'resume-btn', onclick: () => resume(saved) },
         icon('play'), h('span', null, t('start.resume.btn')))));
   }
+  if (S.fromLink && S.startMode !== 'solo') { root.appendChild(joinCard()); return; }
   const join = joinCard();
   const solo = soloCard();
   if (S.startMode === 'solo') { root.appendChild(solo); root.appendChild(join); } else { root.appendChild(join); root.appendChild(solo); }
@@ -513,7 +516,8 @@ function renderStart() {
 
 function joinCard() {
   const nick = h('input', { id: 'nickname', name: 'nickname', type: 'text', maxlength: 24, autocomplete: 'nickname', value: S.joinNick || defaultNickname(), 'data-testid': 'nickname' });
-  const code = h('input', {
+  const linked = S.fromLink && S.startMode !== 'solo';
+  const code = linked ? h('input', { id: 'join-code', name: 'code', type: 'hidden', value: S.prefillCode, 'data-testid': 'join-code' }) : h('input', {
     id: 'join-code', name: 'code', type: 'text', inputmode: 'numeric', pattern: '[0-9]{6}', maxlength: 6,
     autocomplete: 'off', value: S.prefillCode, 'aria-describedby': 'join-code-hint', 'data-testid': 'join-code', required: true,
   });
@@ -530,15 +534,17 @@ function joinCard() {
       startJoin(c, nick.value.trim() || defaultNickname());
     },
   },
-  h('label', { for: 'join-code' }, t('start.code')),
-  code,
-  h('p', { class: 'hint', id: 'join-code-hint' }, t('start.code.hint')),
+  linked ? code : [h('label', { for: 'join-code' }, t('start.code')), code, h('p', { class: 'hint', id: 'join-code-hint' }, t('start.code.hint'))],
   h('label', { for: 'nickname' }, t('start.nickname')),
   nick,
   err,
   h('button', { type: 'submit', class: 'btn btn-primary btn-big', id: 'join-btn', 'data-testid': 'join-btn', disabled: S.joining },
     icon('people'), h('span', null, S.joining && S.startMode === 'join' ? t('start.joining') : t('start.join'))));
-  return h('section', { class: 'card', 'aria-labelledby': 'join-title' }, h('h2', { id: 'join-title' }, iconText('people', t('start.join.title'))), form);
+  const title = linked ? t('start.link.title', { code: S.prefillCode }) : t('start.join.title');
+  return h('section', { class: 'card', 'aria-labelledby': 'join-title' }, h('h2', { id: 'join-title' }, iconText('people', title)), form,
+    linked ? h('p', { class: 'link-other' },
+      h('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'join-other', 'data-testid': 'join-other', onclick: () => { S.fromLink = false; renderStart(); const f = $('join-code'); if (f) f.focus(); } }, t('start.link.other')),
+      ' ', h('a', { href: 'play.html?solo=1', id: 'join-solo-link' }, t('start.link.solo'))) : null);
 }
 
 function soloCard() {
