@@ -17,6 +17,7 @@ from game_server.engine.life import (
     new_life,
     plan_stages,
     play_through,
+    player_seed,
     reaches_retirement,
     replay,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "new_life",
     "plan_stages",
     "play_through",
+    "player_seed",
     "reaches_retirement",
     "replay",
     "risk_pool",
