@@ -304,6 +304,9 @@ def test_the_lobby_scales_to_1920(pages: Pages) -> None:
     host = pages.context(viewport={"width": 1920, "height": 1080}).new_page()
     create_workshop(host)
     settle(host)
+    # the QR is drawn once its SVG has loaded: wait for it rather than for a fixed time
+    expect(host.locator("#host-qr")).to_be_visible(timeout=10_000)
+    expect(host.locator("#host-code")).to_be_visible(timeout=10_000)
     box = host.locator("#host-code").bounding_box()
     assert box is not None
     assert box["height"] >= MIN_CODE_PX * 1.5
