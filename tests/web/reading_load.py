@@ -17,11 +17,19 @@ MEASURE = r"""() => {
   const doc = document.documentElement;
   const live = document.getElementById('live');
   const hiddenText = live ? live.innerText.replace(/\s+/g, '').length : 0;
+  // A closed <select> shows its chosen option only (innerText holds them all), and the skip
+  // link is off screen until focused.
+  let unseen = 0;
+  for (const sel of document.querySelectorAll('select')) {
+    for (const o of sel.options) if (!o.selected) unseen += o.text.replace(/\s+/g, '').length;
+  }
+  const skip = document.querySelector('.skip-link');
+  if (skip) unseen += skip.innerText.replace(/\s+/g, '').length;
   const text = document.body.innerText.replace(/\s+/g, '');
   return {
     height: doc.scrollHeight / window.innerHeight,
     scrolls: doc.scrollHeight > window.innerHeight + 1,
-    chars: text.length - hiddenText,
+    chars: text.length - hiddenText - unseen,
     han: (text.match(/\p{Script=Han}/gu) || []).length,
     text: document.body.innerText,
   };

@@ -16,6 +16,7 @@ from web_support import (
     round_title,
     to_end,
     wait_result,
+    walk_cards,
 )
 
 
@@ -44,16 +45,23 @@ def test_solo_life_end_to_end(pages: Pages) -> None:
         assert n == round_no
         expect(phone.locator("#countdown")).to_be_hidden()  # no clock when alone
         expect(phone.locator("#statusbar")).to_be_visible()
-        expect(phone.locator("#month-summary")).to_be_visible()
         if round_no == 1:
+            # No answer is chosen for the player: the pension card waits for a tap.
+            expect(phone.locator("#decision-form")).to_have_attribute("data-step", "pension")
+            expect(phone.locator("#card-pension input:checked")).to_have_count(0)
+            expect(phone.locator("#next-step")).to_be_disabled()
+            phone.locator("#pension-none").check()
+            expect(phone.locator("#next-step")).to_be_enabled()
             # Joins the residents' medical insurance and buys the accident cover.
-            phone.locator("#medical-residents").check()
-            phone.locator("#accident").check()
+            walk_cards(phone, {"medical": "residents", "injury": "yes"})
+            expect(phone.locator("#month-summary")).to_be_visible()
             expect(phone.locator("#decide-btn")).to_have_text("就这么选")
-            expect(phone.locator("#reset-btn")).to_be_visible()
+            phone.locator("#decide-btn").click()
         else:
-            expect(phone.locator("#decide-btn")).to_contain_text("保持不变")
-        decide(phone)
+            # Later rounds: last round's choices, listed, kept with one tap.
+            expect(phone.locator("#keep-card")).to_contain_text("城乡居民医保")
+            expect(phone.locator("#decide-btn")).to_contain_text("全部保持不变")
+            decide(phone)
         wait_result(phone)
         expect(phone.locator("#ledger")).to_be_visible()
         expect(phone.locator("#round-score")).to_contain_text("/ 1000")

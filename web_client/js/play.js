@@ -1,7 +1,7 @@
 // The player page (phone): join or play alone, the lobby quiz, each round's situation and
 // decisions, what happened, and the end of the life.
 import { t, tx, txOther, initLang, onLangChange, isEn } from './i18n.js';
-import { money, pct, yrs, num } from './format.js';
+import { money, yrs, num } from './format.js';
 import {
   h, $, clear, icon, iconText, card, radios, announce, toast, msgId, serverNow, fmtClock, bar,
   reducedMotion, refreshReadButtons,
@@ -11,6 +11,7 @@ import * as SC from './scenario.js';
 import { timeline } from './chart.js';
 import { BADGE_TEXT, badgeTitle } from './badges.js';
 import { realWorldCard } from './common.js';
+import { renderDecisions, stepsFor, EXPLICIT } from './decision-cards.js';
 
 const NICKS_ZH = ['向日葵', '小蜜蜂', '蒲公英', '小松鼠', '山茶花', '小海豚', '银杏叶', '小骆驼'];
 const NICKS_EN = ['Sunflower', 'Bee', 'Dandelion', 'Squirrel', 'Camellia', 'Dolphin', 'Ginkgo', 'Camel'];
@@ -94,6 +95,8 @@ function resume(session) {
     S.draftRound = c.draftRound === undefined ? -1 : c.draftRound;
     S.sentRound = c.sentRound === undefined ? null : c.sentRound;
     S.ack = c.ack || null;
+    S.step = c.step || 0;
+    S.editing = !!c.editing;
     S.message = { title: t('net.connecting'), text: '' };
     go('message');
     ensureScenario(session.scenario_id).then(() => { if (S.view === 'message') chooseView(); }).catch(() => {});
@@ -110,7 +113,7 @@ function saveCache() {
   if (!s || !S.status) return;
   s.cache = {
     room: S.room, status: S.status, lastStage: S.lastStage, lastClosed: S.lastClosed, lifeOver: S.lifeOver,
-    draft: S.draft, draftRound: S.draftRound, sentRound: S.sentRound, ack: S.ack,
+    draft: S.draft, draftRound: S.draftRound, sentRound: S.sentRound, ack: S.ack, step: S.step, editing: S.editing,
   };
   saveSession(s);
 }
@@ -163,6 +166,7 @@ function onStatus(status) {
     renderStart();
   }
   if (status === 'open' && S.wasDown) announce(t('net.back'));
+  if (S.view === 'round') updateWaiting();
   S.wasDown = status === 'reconnecting';
 }
 
@@ -352,6 +356,7 @@ function onAck(m) {
   if (req.type === 'decide') {
     if (req.round === S.room.round && S.sentRound === req.round) {
       S.ack = { decided: m.decided, total: m.total };
+      announce(t('pc.sent'));
       if (S.view === 'round') updateWaiting();
     }
   } else if (req.type === 'quiz_answer') {
@@ -677,74 +682,30 @@ function isQuizPending(qid, phase) {
   return Object.keys(box).some((k) => box[k].type === 'quiz_answer' && box[k].question_id === qid && box[k].phase === phase);
 }
 
-// --- A round: the situation and the decisions ----------------------------------------------
+// --- A round: one decision per card ------------------------------------------------------
 
 function draftFor() {
   const st = S.status;
   if (S.draftRound !== S.room.round || !S.draft) {
     S.draft = Object.assign({}, st.defaults);
     S.draftRound = S.room.round;
+    S.step = 0;
+    // The first round asks for each insurance choice: nothing is chosen for the player.
+    const first = st.stage.index === 0;
+    if (first) for (const k of EXPLICIT) S.draft[k] = null;
+    S.editing = first;
   }
   return S.draft;
-}
-
-function coverText(d, year) {
-  const sc = S.sc;
-  const items = [];
-  if (!d) return [t('cover.nothing')];
-  if (d.pension === 'employee') items.push(t('cover.pension.employee', { pct: d.pension_base_pct }));
-  else if (d.pension === 'residents') items.push(t('cover.pension.residents', { tier: money(d.residents_tier) }));
-  if (d.medical !== 'none') items.push(t('cover.medical.' + d.medical));
-  const j = d.job ? SC.job(sc, d.job) : null;
-  if (j && SC.pilotOn(j, year)) items.push(t('cover.pilot'));
-  if (d.accident_insurance) items.push(t('cover.accident'));
-  return items.length ? items : [t('cover.nothing')];
-}
-
-function situationCard() {
-  const st = S.status;
-  const sc = S.sc;
-  const stage = st.stage;
-  const d = S.draft;
-  const working = stage.phase === 'working';
-  const j = d.job ? SC.job(sc, d.job) : null;
-  const c = SC.city(sc, st.city);
-  const prev = S.lastStage && S.lastStage.round === stage.index - 1 ? S.lastStage.decisions : null;
-  const rows = [];
-  rows.push(h('li', null, iconText('user', t('sit.age', { a0: stage.start_age, a1: stage.start_age + stage.years - 1, years: stage.years }))));
-  if (working && j) {
-    rows.push(h('li', null, iconText('work', t('sit.job', { job: tx(j.name), hours: t('hours.' + d.hours) }))));
-    rows.push(h('li', null, iconText('coin', t('sit.income', { amount: money(SC.income(j, d.hours), j.monthly_income_full_time.estimate) }))));
-  } else {
-    rows.push(h('li', null, iconText('home', t('sit.retired', { city: tx(c.name) }))));
-    if (st.monthly_pension > 0) rows.push(h('li', null, iconText('coin', t('sit.pension', { amount: money(st.monthly_pension) }))));
-  }
-  rows.push(h('li', { class: st.savings < 0 ? 'neg' : '' }, iconText('wallet', st.savings < 0 ? t('sit.debt', { amount: money(-st.savings) }) : t('sit.savings', { amount: money(st.savings) }))));
-  rows.push(h('li', null, iconText('heart', t('sit.health', { health: Math.round(st.health) }))));
-  const yearsLine = st.residents_years > 0
-    ? t('sit.years.both', { years: yrs(st.employee_years), min: yrs(st.minimum_years), res: st.residents_years })
-    : t('sit.years', { years: yrs(st.employee_years), min: yrs(st.minimum_years) });
-  rows.push(h('li', null, iconText('calendar', yearsLine)));
-  rows.push(h('li', null, iconText('shield', t('sit.cover') + ' ' + coverText(prev, stage.start_year).join(t('list.sep')))));
-  return card({ title: t('sit.title'), icon: 'user', id: 'situation', testid: 'situation' }, h('ul', { class: 'facts' }, rows));
 }
 
 function renderRound() {
   const root = clear($('screen-round'));
   const st = S.status;
   if (!S.sc || !st || !st.stage) { root.appendChild(h('p', null, t('loading'))); return; }
-  const stage = st.stage;
-  const d = draftFor();
-  const working = stage.phase === 'working';
-  root.appendChild(h('h2', { id: 'round-title', 'data-testid': 'round-title' },
-    t('round.title', { n: stage.index + 1, total: st.rounds })));
-  root.appendChild(h('p', { class: 'lead' },
-    iconText('calendar', t('round.years', { y0: stage.start_year, y1: stage.start_year + stage.years - 1, a0: stage.start_age, a1: stage.start_age + stage.years - 1 })),
-    ' ', h('span', { class: 'chip' + (working ? '' : ' chip-retired') }, t('phase.' + stage.phase))));
+  draftFor();
   root.appendChild(h('p', { class: 'countdown', id: 'countdown', 'data-testid': 'countdown', role: 'timer', hidden: true }));
   if (S.room.pool) root.appendChild(h('p', { class: 'notice notice-pool', id: 'pool-notice' }, iconText('pool', t('round.pool'))));
   if (S.room.status === 'paused') root.appendChild(h('p', { class: 'notice', id: 'paused-notice' }, iconText('pause', t('round.paused.note'))));
-  root.appendChild(situationCard());
   root.appendChild(h('div', { id: 'waiting', class: 'waiting', 'aria-live': 'polite', hidden: true }));
   root.appendChild(decisionForm());
   tick();
@@ -753,221 +714,54 @@ function renderRound() {
 
 function decisionForm() {
   const st = S.status;
-  const sc = S.sc;
-  const stage = st.stage;
+  const steps = stepsFor(st);
+  if (S.step >= steps.length) S.step = steps.length - 1;
+  const prev = S.lastStage && S.lastStage.round === st.stage.index - 1 ? S.lastStage.decisions : null;
+  return renderDecisions({
+    sc: S.sc, st: st, d: S.draft, steps: steps, step: S.step || 0, editing: !!S.editing, prev: prev,
+    moved: !!S.lastStage, lastPhase: S.lastStage ? S.lastStage.phase : null,
+    paused: S.room.status === 'paused', error: S.decideError,
+    complete: EXPLICIT.every((k) => S.draft[k] !== null && S.draft[k] !== undefined),
+    change: changeDraft,
+    goStep: (n) => { S.step = n; rerenderForm(true); saveCache(); },
+    edit: () => { S.editing = true; S.step = 0; rerenderForm(true); saveCache(); },
+    send: sendDecision,
+  });
+}
+
+function changeDraft(field, value) {
   const d = S.draft;
-  const working = stage.phase === 'working';
-  const year = stage.start_year;
-  const c = SC.cityOfDecision(sc, d, st);
-  const form = h('form', { id: 'decision-form', class: 'form decisions', 'data-testid': 'decision-form', onsubmit: (e) => { e.preventDefault(); sendDecision(); } });
-  form.appendChild(h('h3', { class: 'section-title' }, t('dec.title', { years: stage.years })));
-  form.appendChild(h('p', { class: 'muted' }, t('dec.intro')));
-  const change = (field, value) => {
-    d[field] = value;
-    if (field === 'pension') {
-      if (value === 'residents' && !d.residents_tier) d.residents_tier = c.residents_pension_tiers[Math.min(4, c.residents_pension_tiers.length - 1)];
-      if (value === 'none') d.personal_pension = 0;
-      if (value === 'employee' && !d.pension_base_pct) d.pension_base_pct = 60;
-    }
-    if (field === 'job') {
-      const nc = SC.city(sc, SC.job(sc, value).city);
-      if (d.pension === 'residents' && nc.residents_pension_tiers.indexOf(d.residents_tier) < 0) d.residents_tier = nc.residents_pension_tiers[0];
-    }
-    S.decideError = '';
-    rerenderForm();
-    saveCache();
-  };
-
-  if (working) {
-    // Job
-    form.appendChild(fieldset('f-job', 'work', t('dec.job'), radios('job', sc.jobs.map((j) => {
-      const moving = st.city && j.city !== st.city && S.lastStage;
-      const tags = [];
-      if (moving) tags.push({ icon: 'move', text: t('dec.job.move', { city: tx(SC.city(sc, j.city).name) }), cls: 'chip-soft' });
-      if (SC.pilotOn(j, year)) tags.push({ icon: 'shield', text: t('dec.job.pilot') });
-      else if (j.injury_pilot_from_year && j.injury_pilot_from_year.value < year + stage.years) tags.push({ icon: 'shield', text: t('dec.job.pilot.from', { year: j.injury_pilot_from_year.value }) });
-      return {
-        value: j.id, label: tx(j.name),
-        cost: t('per.month', { amount: money(SC.income(j, 'full_time'), j.monthly_income_full_time.estimate) }) + ' · ' + t('hours.full_time'),
-        note: tx(j.description),
-        tags: tags,
-      };
-    }), d.job, (v) => change('job', v), 'choices-stack')));
-    // Hours
-    const j = SC.job(sc, d.job);
-    form.appendChild(fieldset('f-hours', 'clock', t('dec.hours'), radios('hours', ['part_time', 'full_time', 'long_hours'].map((hrs) => ({
-      value: hrs, label: t('hours.' + hrs),
-      cost: t('per.month', { amount: money(SC.income(j, hrs), j && j.monthly_income_full_time.estimate) }),
-      note: t('hours.note.' + hrs),
-    })), d.hours, (v) => change('hours', v))));
-  }
-
-  // Pension
-  const short = st.employee_years > 0 && st.employee_years < st.minimum_years;
-  if (working) {
-    const empOk = SC.employeeAllowed(sc, c, year);
-    const resOk = stage.start_age < SC.RULES.residentsAge.value;
-    const tier = d.residents_tier || c.residents_pension_tiers[0];
-    const pensionBox = fieldset('f-pension', 'coin', t('dec.pension'), radios('pension', [
-      { value: 'none', label: t('pension.none'), cost: money(0), note: t('pension.none.note') },
-      {
-        value: 'residents', label: t('pension.residents'), disabled: !resOk,
-        cost: t('per.year.month', { year: money(tier), month: money(tier / 12) }),
-        note: resOk ? t('pension.residents.note', { basic: money(c.residents_pension_basic_monthly.value, c.residents_pension_basic_monthly.estimate) }) : t('pension.residents.closed'),
-      },
-      {
-        value: 'employee', label: t('pension.employee'), disabled: !empOk,
-        cost: t('per.month', { amount: money(SC.employeePensionMonthly(c, d.pension_base_pct || 60), SC.employeePensionEstimate(c)) }),
-        note: empOk ? t('pension.employee.note', { min: yrs(st.minimum_years) }) : t('pension.employee.hukou', { city: tx(c.name), year: c.hukou_limit_lifted_year && c.hukou_limit_lifted_year.value }),
-      },
-    ], d.pension, (v) => change('pension', v), 'choices-stack'));
-    if (d.pension === 'residents') {
-      pensionBox.appendChild(selectField('residents-tier', t('pension.tier'), c.residents_pension_tiers.map((v) => ({
-        value: v, label: t('per.year.month', { year: money(v), month: money(v / 12) }),
-      })), tier, (v) => change('residents_tier', Number(v))));
-    }
-    if (d.pension === 'employee') {
-      const est = SC.employeePensionEstimate(c);
-      const pcts = uniqueSorted([60, 80, 100, 150, 200, 300, d.pension_base_pct || 60]);
-      pensionBox.appendChild(selectField('base-pct', t('pension.base'), pcts.map((p) => ({
-        value: p,
-        label: t('pension.base.option', { pct: p, base: money(SC.pensionBase(c, p), est), pay: money(SC.employeePensionMonthly(c, p), est) }),
-      })), d.pension_base_pct || 60, (v) => change('pension_base_pct', Number(v))));
-      pensionBox.appendChild(h('p', { class: 'hint' }, t('pension.base.hint')));
-    }
-    form.appendChild(pensionBox);
-  } else if (short) {
-    const missing = st.minimum_years - st.employee_years;
-    const cost = missing * 12 * c.pension_base_floor.value * SC.RULES.flexibleRate.value;
-    form.appendChild(fieldset('f-pension', 'coin', t('dec.pension.short', { years: yrs(st.employee_years), min: yrs(st.minimum_years) }), radios('pension', [
-      { value: 'employee', label: t('pension.makeup'), cost: t('pension.makeup.cost', { amount: money(cost, true) }), note: t('pension.makeup.note') },
-      { value: 'none', label: t('pension.stop'), cost: money(0), note: t('pension.stop.note') },
-    ], d.pension === 'employee' ? 'employee' : 'none', (v) => change('pension', v), 'choices-stack')));
-  }
-
-  // Medical
-  const inR = c.residents_medical.inpatient_rate;
-  const inE = c.employee_medical.inpatient_rate;
-  form.appendChild(fieldset('f-medical', 'medical', t('dec.medical'), radios('medical', [
-    { value: 'none', label: t('medical.none'), cost: money(0), note: t('medical.none.note') },
-    {
-      value: 'residents', label: t('medical.residents'),
-      cost: t('per.year.month', { year: money(c.residents_medical_premium_yearly.value, c.residents_medical_premium_yearly.estimate), month: money(SC.residentsMedicalMonthly(c), c.residents_medical_premium_yearly.estimate) }),
-      note: t('medical.note', { rate: pct(inR.value, inR.estimate), cap: money(c.residents_medical.annual_cap.value, c.residents_medical.annual_cap.estimate) }),
-    },
-    {
-      value: 'employee', label: t('medical.employee'),
-      cost: t('per.month', { amount: money(SC.employeeMedicalMonthly(c), SC.employeeMedicalEstimate(c)) }),
-      note: t('medical.note', { rate: pct(inE.value, inE.estimate), cap: money(c.employee_medical.annual_cap.value, c.employee_medical.annual_cap.estimate) })
-        + ' ' + t('medical.employee.note', { years: c.employee_medical_years_for_retirement.value }),
-    },
-  ], d.medical, (v) => change('medical', v), 'choices-stack')));
-  if (S.lastStage && S.lastStage.decisions.medical === 'none' && d.medical !== 'none') {
-    form.lastChild.appendChild(h('p', { class: 'warn-note' }, iconText('alert', t('medical.waiting'))));
-  }
-
-  if (working) {
-    // Injury cover
-    const j = SC.job(sc, d.job);
-    const ins = sc.commercial_accident_insurance;
-    const box = fieldset('f-accident', 'shield', t('dec.injury'));
-    if (SC.pilotOn(j, year)) box.appendChild(h('p', { class: 'ok-note', id: 'pilot-note' }, iconText('shield', t('injury.pilot'))));
-    else if (j && j.injury_pilot_from_year && j.injury_pilot_from_year.value < year + stage.years) box.appendChild(h('p', { class: 'ok-note', id: 'pilot-note' }, iconText('shield', t('injury.pilot.from', { year: j.injury_pilot_from_year.value }))));
-    else box.appendChild(h('p', { class: 'warn-note', id: 'pilot-note' }, iconText('alert', t('injury.none'))));
-    const input = h('input', { type: 'checkbox', id: 'accident', name: 'accident', checked: !!d.accident_insurance, 'data-testid': 'accident', onchange: () => change('accident_insurance', input.checked) });
-    box.appendChild(h('label', { class: 'choice choice-check', for: 'accident' }, input,
-      h('span', { class: 'choice-body' },
-        h('span', { class: 'choice-main' }, t('injury.buy')),
-        h('span', { class: 'choice-cost' }, t('per.month', { amount: money(SC.accidentMonthly(sc), ins.premium_yearly.estimate) })),
-        h('span', { class: 'choice-note' }, t('injury.buy.note', { cap: money(ins.medical_cap.value, ins.medical_cap.estimate), payout: money(ins.disability_payout.value, ins.disability_payout.estimate) })))));
-    form.appendChild(box);
-  }
-
-  // Saving
-  const rates = uniqueSorted([0, 10, 20, 30, 40, 50, d.saving_rate]);
-  form.appendChild(fieldset('f-saving', 'wallet', t('dec.saving'), radios('saving', rates.map((r) => ({ value: r, label: r + '%' })), d.saving_rate, (v) => change('saving_rate', Number(v)), 'choices-row'),
-    h('p', { class: 'hint' }, t('saving.note'))));
-
-  // Personal pension
-  if (working) {
-    const amounts = uniqueSorted([0, 1000, 3000, 6000, 12000, d.personal_pension || 0]);
-    const pp = selectField('personal-pension', t('dec.personal'), amounts.map((a) => ({
-      value: a, label: a ? t('per.year.month', { year: money(a), month: money(a / 12) }) : t('personal.none'),
-    })), d.personal_pension || 0, (v) => change('personal_pension', Number(v)), d.pension === 'none');
-    const box = fieldset('f-personal', 'book', t('dec.personal.title'), pp,
-      h('p', { class: 'hint' }, d.pension === 'none' ? t('personal.needs') : t('personal.note')));
-    form.appendChild(box);
-  }
-
-  form.appendChild(monthSummary());
-  if (S.decideError) form.appendChild(h('p', { class: 'form-error', role: 'alert', id: 'decide-error' }, S.decideError));
-  const same = sameAsDefaults();
-  form.appendChild(h('div', { class: 'action-bar' },
-    h('button', { type: 'submit', class: 'btn btn-primary btn-big', id: 'decide-btn', 'data-testid': 'decide-btn', disabled: S.room.status === 'paused' },
-      icon('check'), h('span', null, same ? t('dec.keep') : t('dec.confirm'))),
-    same ? null : h('button', { type: 'button', class: 'btn btn-ghost', id: 'reset-btn', 'data-testid': 'reset-btn', onclick: () => { S.draft = Object.assign({}, S.status.defaults); rerenderForm(); } }, t('dec.reset'))));
-  return form;
-}
-
-function uniqueSorted(list) {
-  return list.filter((v, i) => list.indexOf(v) === i).sort((a, b) => a - b);
-}
-
-function fieldset(id, ic, legend, ...body) {
-  return h('fieldset', { id: id, class: 'card field' }, h('legend', null, icon(ic), h('span', null, legend)), body);
-}
-
-function selectField(id, label, options, value, onchange, disabled) {
-  const sel = h('select', { id: id, name: id, disabled: disabled, 'data-testid': id, onchange: () => onchange(sel.value) },
-    options.map((o) => h('option', { value: String(o.value), selected: String(o.value) === String(value) }, o.label)));
-  return h('div', { class: 'select-field' }, h('label', { for: id }, label), sel);
-}
-
-function sameAsDefaults() {
-  const a = S.draft; const b = S.status.defaults;
-  return Object.keys(b).every((k) => a[k] === b[k]);
-}
-
-function monthSummary() {
-  const st = S.status;
   const sc = S.sc;
-  const d = S.draft;
-  const stage = st.stage;
-  const working = stage.phase === 'working';
-  const c = SC.cityOfDecision(sc, d, st);
-  const costs = SC.monthlyCosts(sc, d, st, stage.phase);
-  const j = d.job ? SC.job(sc, d.job) : null;
-  const incomeM = working ? SC.income(j, d.hours) : st.monthly_pension;
-  // In the first round of retirement the pension is settled as the round starts: not known yet.
-  const pending = !working && st.monthly_pension === 0 && S.lastStage && S.lastStage.phase === 'working';
-  const living = SC.livingMonthly(sc, c, !working);
-  const left = incomeM - living - costs.total;
-  const est = costs.estimate || c.living_cost_monthly.estimate || (j && j.monthly_income_full_time.estimate);
-  const rows = [
-    [working ? t('sum.income') : t('sum.pension'), pending ? t('sum.pension.tbd') : money(incomeM, working && j && j.monthly_income_full_time.estimate), ''],
-    [t('sum.living'), '− ' + money(living, c.living_cost_monthly.estimate), ''],
-    [t('sum.cover'), '− ' + money(costs.total, costs.estimate), 'sum-cover'],
-    [t('sum.left'), pending ? '—' : money(left, est), !pending && left < 0 ? 'neg sum-total' : 'sum-total'],
-  ];
-  let note;
-  if (pending) note = h('p', { class: 'hint' }, t('sum.pension.tbd.note'));
-  else if (left < 0) note = h('p', { class: 'warn-note' }, iconText('alert', t('sum.negative')));
-  else note = h('p', { class: 'hint' }, t('sum.saving', { amount: money(Math.max(0, Math.min(left, incomeM * d.saving_rate / 100)), est) }));
-  return h('section', { class: 'card month-summary', id: 'month-summary', 'data-testid': 'month-summary', 'aria-labelledby': 'sum-title' },
-    h('h3', { id: 'sum-title' }, icon('wallet'), h('span', null, t('sum.title'))),
-    h('dl', null, rows.map((r) => h('div', { class: 'sum-row ' + r[2] }, h('dt', null, r[0]), h('dd', null, r[1])))),
-    note);
+  d[field] = value;
+  const c = SC.cityOfDecision(sc, d, S.status);
+  if (field === 'pension') {
+    if (value === 'residents' && !d.residents_tier) d.residents_tier = c.residents_pension_tiers[Math.min(4, c.residents_pension_tiers.length - 1)];
+    if (value === 'none') d.personal_pension = 0;
+    if (value === 'employee' && !d.pension_base_pct) d.pension_base_pct = 60;
+  }
+  if (field === 'job') {
+    const open = (S.status.options && S.status.options.jobs && S.status.options.jobs[value]) || null;
+    if (open && d.pension && open.pension.indexOf(d.pension) < 0) { d.pension = 'none'; d.personal_pension = 0; }
+    if (d.pension === 'residents' && c.residents_pension_tiers.indexOf(d.residents_tier) < 0) d.residents_tier = c.residents_pension_tiers[0];
+  }
+  S.decideError = '';
+  rerenderForm(false);
+  saveCache();
 }
 
-function rerenderForm() {
+function rerenderForm(newCard) {
   const active = document.activeElement && document.activeElement.id;
   const old = $('decision-form');
   if (!old) return;
-  const y = window.scrollY;
   old.replaceWith(decisionForm());
   refreshReadButtons();
-  if (active && $(active)) $(active).focus({ preventScroll: true });
-  window.scrollTo(0, y);
+  if (newCard) {
+    window.scrollTo(0, 0);
+    const q = $('card-q');
+    if (q) { q.setAttribute('tabindex', '-1'); q.focus({ preventScroll: true }); }
+  } else if (active && $(active)) {
+    $(active).focus({ preventScroll: true });
+  }
 }
 
 function cleanDecisions() {
@@ -993,7 +787,8 @@ function sendDecision() {
   S.ack = null;
   S.socket.send({ type: 'decide', client_msg_id: msgId('d'), round: round, decisions: cleanDecisions() });
   saveCache();
-  announce(t('dec.sent'));
+  // Only the server's ack says it is in: offline, the choice waits in the outbox.
+  announce(S.socket.status === 'open' ? t('pc.sending') : t('pc.queued'));
   updateWaiting();
 }
 
@@ -1008,7 +803,7 @@ function updateWaiting() {
   clear(box);
   const solo = S.room.mode === 'solo';
   box.appendChild(h('div', { class: 'card waiting-card', id: 'waiting-card', 'data-testid': 'waiting' },
-    h('p', { class: 'lead' }, iconText('check', S.ack ? t('wait.in') : t('wait.sending'))),
+    h('p', { class: 'lead' }, iconText(S.ack ? 'check' : 'clock', S.ack ? t('wait.in') : S.socket && S.socket.status === 'open' ? t('wait.sending') : t('pc.queued'))),
     !solo && S.ack ? h('p', { id: 'decided-count', 'data-testid': 'decided-count' }, t('wait.count', { n: S.ack.decided, total: S.ack.total })) : null,
     !solo ? h('p', { class: 'muted' }, t('wait.others')) : null,
     h('button', { type: 'button', class: 'btn', id: 'change-btn', 'data-testid': 'change-btn', onclick: () => { S.sentRound = null; updateWaiting(); $('decide-btn').focus(); } }, t('wait.change'))));
