@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 from reading_load import ReadingLoad
-from web_support import WAIT_MS, Pages, settle, walk_cards
+from web_support import UNANSWERED, WAIT_MS, Pages, settle, walk_cards
 
 SCENARIOS = [
     "hangzhou-rider",
@@ -30,43 +30,49 @@ def start_solo(phone: Page, scenario: str, load: ReadingLoad) -> None:
     phone.locator("#start-life-btn").click()
 
 
-def results_to_end(phone: Page, load: ReadingLoad, r: int) -> bool:
-    """On a result screen: measure it, go on; True at the end of the life."""
-    expect(phone.locator("#screen-result")).to_be_visible(timeout=WAIT_MS)
-    settle(phone)
-    load.see(phone, f"result {r}")
-    button = phone.locator("#next-btn")
-    expect(button).to_be_enabled()
-    done = "看看我的一生" in button.inner_text()
-    button.click()
-    return done
+def decide_on_cards(phone: Page, load: ReadingLoad, r: int, picks: dict[str, str]) -> None:
+    """On the round screen: (the keep card, then) the decision cards, each measured and each
+    fitting the screen; in round 1 no card lets the player on before a tap."""
+    form = phone.locator("#decision-form")
+    expect(form).to_be_visible(timeout=WAIT_MS)
+    if form.get_attribute("data-step") == "keep":
+        screen = load.see(phone, f"round {r} keep")
+        assert not screen.scrolls, f"round {r}: the keep card scrolls ({screen.heights:.2f})"
+        phone.locator("#edit-btn").click()
+
+    def measure(step: str) -> None:
+        screen = load.see(phone, f"round {r} {step}")
+        assert not screen.scrolls, f"round {r}, card {step} scrolls ({screen.heights:.2f})"
+        if r == 1 and step in UNANSWERED:
+            expect(form.locator("input[type=radio]:checked")).to_have_count(0)
+            expect(phone.locator("#next-step")).to_be_disabled()
+
+    walk_cards(phone, picks, measure)
+    phone.locator("#decide-btn").click()
 
 
 def live_a_life(phone: Page, scenario: str, picks: dict[int, dict[str, str]]) -> ReadingLoad:
+    """A solo life: round 1 on its cards, then from each result "as before" (one tap) or, for
+    the rounds in ``picks``, "change" and the cards."""
     load = ReadingLoad(scenario)
     start_solo(phone, scenario, load)
-    r = 0
+    r = 1
+    decide_on_cards(phone, load, r, picks.get(r, {}))
     while True:
-        form = phone.locator("#decision-form")
-        expect(form).to_be_visible(timeout=WAIT_MS)
-        r += 1
-        chosen = picks.get(r)
-        if form.get_attribute("data-step") == "keep" and chosen is None:
-            screen = load.see(phone, f"round {r} keep")
-            assert not screen.scrolls, f"round {r}: the keep card scrolls ({screen.heights:.2f})"
-        else:
-            if form.get_attribute("data-step") == "keep":
-                load.see(phone, f"round {r} keep")
-                phone.locator("#edit-btn").click()
-
-            def measure(step: str, r: int = r) -> None:
-                screen = load.see(phone, f"round {r} {step}")
-                assert not screen.scrolls, f"round {r}, card {step} scrolls ({screen.heights:.2f})"
-
-            walk_cards(phone, chosen or {}, measure)
-        phone.locator("#decide-btn").click()
-        if results_to_end(phone, load, r):
+        expect(phone.locator("#screen-result")).to_be_visible(timeout=WAIT_MS)
+        expect(phone.locator("#next-btn")).to_be_enabled()
+        settle(phone)
+        load.see(phone, f"result {r}")
+        if "看看我的一生" in phone.locator("#next-btn").inner_text():
+            phone.locator("#next-btn").click()
             break
+        r += 1
+        if r in picks:
+            phone.locator("#next-btn").click()
+            decide_on_cards(phone, load, r, picks[r])
+        else:
+            phone.locator("#keep-next").click()
+        expect(phone.locator("#result-title")).to_contain_text("岁", timeout=WAIT_MS)
     expect(phone.locator("#screen-end")).to_be_visible()
     load.see(phone, "end")
     print("\n" + load.report())

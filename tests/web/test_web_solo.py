@@ -83,6 +83,18 @@ def test_solo_life_end_to_end(pages: Pages) -> None:
     expect(real_world.locator("[data-testid^=rw-sz-]")).to_have_count(4)
     expect(real_world).to_contain_text("12333")
     expect(real_world).to_contain_text("电子社保卡")
+    expect(phone.locator("#call-12333")).to_have_attribute("href", "tel:12333")
+    expect(phone.locator("#call-12333")).to_have_text("一键拨打12333")
+    expect(phone.locator("#rw-link-si")).to_have_attribute("href", "https://si.12333.gov.cn/")
+    expect(phone.locator("#rw-link-nhsa")).to_have_attribute("href", "https://fuwu.nhsa.gov.cn/")
+    expect(phone.locator("#decided-by")).to_contain_text("。")
+    # The lesson comes first: score, the same life insured / not, do it for real, quiz, share.
+    order = phone.evaluate(
+        """() => ['final-score', 'counterfactual', 'real-world', 'post-quiz', 'share']
+          .map((id) => document.getElementById(id).getBoundingClientRect().top)"""
+    )
+    assert order == sorted(order), order
+    phone.locator("#timeline > summary").click()
     expect(phone.locator("#chart")).to_be_visible()
     expect(phone.locator("#timeline")).not_to_contain_text("图不完整")
 
@@ -115,12 +127,12 @@ def test_end_screen_pension_line_is_whole(pages: Pages) -> None:
         if "看看我的一生" in button.inner_text():
             break
         button.click()
-    assert re.search(r"开始领职工养老金：每月 [\d,]+ 元（在[^）]+领）", retired), retired
+    assert re.search(r"开始领职工养老金：每月 约?[\d,]+ 元（在[^）]+领）", retired), retired
 
     to_end(phone)
     line = phone.locator("#final-score p", has_text="职工养老金")
     expect(line).to_have_count(1)
-    expect(line).to_have_text(re.compile(r"每月 [\d,]+ 元"))
+    expect(line).to_have_text(re.compile(r"每月 约?[\d,]+ 元"))
     expect(line).not_to_have_text(re.compile(r"在领|（）"), timeout=5000)
     phone.locator("#lang-toggle").click()
     line = phone.locator("#final-score p", has_text="employees' pension")

@@ -308,6 +308,7 @@ def check_end_screen(page: Page) -> dict[str, str]:
     expect(score.locator(".big-number")).to_have_text(re.compile(r"^\s*[\d,]+\s*/\s*1000\s*$"))
     expect(page.locator("#score-parts > li")).to_have_count(4)
     expect(page.locator("#badges")).to_be_visible()
+    expect(page.locator("#decided-by")).to_be_visible()
     cf = page.locator("#counterfactual")
     expect(cf).to_be_visible()
     scores = {}

@@ -13,7 +13,7 @@ export const EXPLICIT = ['pension', 'medical', 'accident_insurance'];
 /** The cards of this round, in order. */
 export function stepsFor(st) {
   const working = st.stage.phase === 'working';
-  if (working) return ['pension', 'medical', 'injury', 'work', 'hours', 'saving'];
+  if (working) return ['pension', 'medical', 'injury', 'work', 'saving'];
   const short = st.employee_years > 0 && st.employee_years < st.minimum_years;
   const canPay = st.options && (st.options.pension || []).indexOf('employee') >= 0;
   return (short && canPay ? ['pension'] : []).concat(['medical', 'saving']);
@@ -148,26 +148,18 @@ function injuryCard(v) {
 
 function workCard(v) {
   const { sc, st, d, change, moved } = v;
-  const year = st.stage.start_year;
   const open = (st.options && st.options.jobs) || {};
+  const j = SC.job(sc, d.job);
   return [question('work', t('pc.job.q')),
     choices('job', sc.jobs.filter((x) => open[x.id]).map((x) => {
       const tags = [];
       if (moved && st.city && x.city !== st.city) tags.push(t('dec.job.move', { city: tx(SC.city(sc, x.city).name) }));
-      if (SC.pilotOn(x, year)) tags.push(t('dec.job.pilot'));
       return { value: x.id, label: tx(x.name), cost: money(SC.income(x, 'full_time'), x.monthly_income_full_time.estimate), note: tags.join(' · ') };
-    }), d.job, (x) => change('job', x), 'choices-stack choices-tight')];
-}
-
-function hoursCard(v) {
-  const { sc, d, change } = v;
-  const j = SC.job(sc, d.job);
-  return [question('clock', t('dec.hours')),
-    choices('hours', ['part_time', 'full_time', 'long_hours'].map((x) => ({
-      value: x, icon: x === 'part_time' ? 'clock' : x === 'full_time' ? 'work' : 'bolt', label: t('hours.' + x),
-      cost: t('pc.per.month', { amount: money(SC.income(j, x), j && j.monthly_income_full_time.estimate) }),
-      note: t('hours.note.' + x),
-    })), d.hours, (y) => change('hours', y), 'choices-stack')];
+    }), d.job, (x) => change('job', x), 'choices-stack choices-tight'),
+    // Hours: a smaller choice, on the same card (the income of each beside it).
+    select('hours', t('dec.hours'), ['part_time', 'full_time', 'long_hours'].map((x) => ({
+      value: x, label: t('pc.hours.option', { hours: t('hours.' + x), amount: money(SC.income(j, x), j && j.monthly_income_full_time.estimate), note: t('hours.note.' + x) }),
+    })), d.hours, (y) => change('hours', y))];
 }
 
 function savingCard(v) {
@@ -271,7 +263,7 @@ export function renderDecisions(v) {
   }
   const step = v.steps[v.step];
   form.setAttribute('data-step', step);
-  const body = { pension: pensionCard, medical: medicalCard, injury: injuryCard, work: workCard, hours: hoursCard, saving: savingCard }[step](v);
+  const body = { pension: pensionCard, medical: medicalCard, injury: injuryCard, work: workCard, saving: savingCard }[step](v);
   form.appendChild(h('fieldset', { class: 'card decision-card', id: 'card-' + step, 'data-testid': 'card-' + step }, body));
   const last = v.step === v.steps.length - 1;
   const ok = answered(step, v.d);

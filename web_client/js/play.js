@@ -4,14 +4,15 @@ import { t, tx, txOther, initLang, onLangChange, isEn } from './i18n.js';
 import { money, yrs, num } from './format.js';
 import {
   h, $, clear, icon, iconText, card, radios, announce, toast, msgId, serverNow, fmtClock, bar,
-  reducedMotion, refreshReadButtons,
+  refreshReadButtons,
 } from './ui.js';
 import { GameSocket, loadSession, saveSession, dropSession, rememberLast, lastCode } from './net.js';
 import * as SC from './scenario.js';
 import { timeline } from './chart.js';
 import { BADGE_TEXT, badgeTitle } from './badges.js';
-import { realWorldCard } from './common.js';
-import { renderDecisions, stepsFor, EXPLICIT } from './decision-cards.js';
+import { renderDecisions, stepsFor, keptLines, EXPLICIT } from './decision-cards.js';
+import { eventList, stageSummary, outcomeText as outcomeOf } from './stage-result.js';
+import { scoreCard, counterfactualCard, doItForReal } from './end-view.js';
 
 const NICKS_ZH = ['向日葵', '小蜜蜂', '蒲公英', '小松鼠', '山茶花', '小海豚', '银杏叶', '小骆驼'];
 const NICKS_EN = ['Sunflower', 'Bee', 'Dandelion', 'Squirrel', 'Camellia', 'Dolphin', 'Ginkgo', 'Camel'];
@@ -470,7 +471,8 @@ function renderStrip() {
   const strip = $('statusbar');
   if (!strip) return;
   const st = S.status;
-  const show = !!(S.session && st && S.sc && (S.view === 'round' || S.view === 'result' || S.view === 'end'));
+  // Not on a stage's result: its summary shows the savings and the score itself.
+  const show = !!(S.session && st && S.sc && (S.view === 'round' || S.view === 'end'));
   strip.hidden = !show;
   if (!show) return;
   clear(strip);
@@ -582,8 +584,7 @@ async function fillScenarios(box) {
         h('input', { type: 'radio', name: 'scenario', id: id, value: s.id, checked: s.id === wanted, 'data-testid': id, onchange: () => { S.soloScenario = s.id; } }),
         h('span', { class: 'scenario-body' },
           h('strong', null, tx(s.title)),
-          h('span', { class: 'scenario-who' }, t('start.persona', { name: tx(s.persona.name), age: s.start_age })),
-          h('span', { class: 'scenario-story' }, tx(s.persona.story)))));
+          h('span', { class: 'scenario-who' }, t('start.persona', { name: tx(s.persona.name), age: s.start_age })))));
     }
   } catch (e) {
     clear(box).appendChild(h('p', { class: 'form-error' }, t('err.scenarios')));
@@ -811,127 +812,16 @@ function updateWaiting() {
 
 // --- What happened ------------------------------------------------------------------------
 
-function payerName(p) { return t('payer.' + p); }
-
-function happeningItem(e, stage) {
-  const sc = S.sc;
-  const def = sc.events.find((x) => x.id === e.event_id);
-  const d = stage.decisions;
-  const lines = [];
-  if (e.bill > 0) {
-    const parts = [t('hap.bill.' + e.kind, { amount: money(e.bill) })];
-    for (const pb of e.paid_by || []) if (pb[1] > 0) parts.push(t('hap.paid', { payer: payerName(pb[0]), amount: money(pb[1]) }));
-    parts.push(t('hap.oop', { amount: money(e.bill - e.covered) }));
-    lines.push(h('p', { class: 'bill' }, parts.join(t('list.sep')) + t('list.end')));
-  }
-  const whys = [];
-  if (e.waiting_period) whys.push(['alert', t('why.waiting')]);
-  if (e.kind === 'family_care' && e.bill > 0) whys.push(['people', t('why.family')]);
-  if ((e.kind === 'minor_illness' || e.kind === 'serious_illness') && e.covered === 0 && !e.waiting_period && d.medical === 'none') whys.push(['alert', t('why.no_medical')]);
-  if (e.kind === 'work_injury') {
-    const payers = (e.paid_by || []).map((p) => p[0]);
-    if (payers.indexOf('injury_pilot') >= 0) whys.push(['shield', t('why.pilot')]);
-    else if (payers.indexOf('commercial_accident') >= 0) whys.push(['shield', t('why.accident')]);
-    else whys.push(['alert', t('why.no_injury')]);
-  }
-  if (e.kind === 'serious_illness' && e.covered === 0) whys.push(['heart', t('why.untreated')]);
-  if (e.income_lost > 0) lines.push(h('p', null, t('hap.income_lost', { amount: money(e.income_lost) })));
-  if (e.payout > 0) lines.push(h('p', { class: 'good' }, e.kind === 'windfall' ? t('hap.windfall', { amount: money(e.payout) }) : t('hap.payout', { amount: money(e.payout) })));
-  if (e.disabled) lines.push(h('p', { class: 'bad' }, t('hap.disabled')));
-  if (e.catastrophic) whys.push(['alert', t('why.catastrophic')]);
-  const title = def ? tx(def.title) : t('kind.' + e.kind);
-  const cls = e.kind === 'windfall' ? 'ev-good' : e.catastrophic ? 'ev-bad' : e.bill > 0 && e.covered === 0 ? 'ev-warn' : 'ev-neutral';
-  return card({ class: 'event ' + cls, title: title, icon: KIND_ICON[e.kind] || 'alert', testid: 'event-happening' },
-    h('p', { class: 'event-when' }, t('hap.when', { year: e.year, age: e.age }) + ' · ' + t('kind.' + e.kind)),
-    def ? h('p', null, tx(def.story)) : null,
-    lines,
-    whys.length ? h('ul', { class: 'why' }, whys.map((w) => h('li', null, iconText(w[0], w[1])))) : null);
-}
-
-const KIND_ICON = {
-  minor_illness: 'medical', serious_illness: 'medical', work_injury: 'bolt', deactivation: 'phone',
-  family_care: 'people', income_shock: 'chart', windfall: 'gift',
-};
-
-function outcomeText(outcome, monthly, lump, claimCity) {
-  const sc = S.sc;
-  if (outcome === 'employee_pension') {
-    if (!claimCity) return t('ret.employee.monthly', { amount: money(monthly) });
-    return t('ret.employee', { amount: money(monthly), city: tx(SC.city(sc, claimCity).name) });
-  }
-  if (outcome === 'residents_pension') return t('ret.residents');
-  if (outcome === 'lump_sum') return t('ret.lump', { amount: money(lump) });
-  if (outcome === 'paying_on') return t('ret.paying_on');
-  return t('ret.nothing');
-}
-
-function eventItem(e, stage) {
-  const sc = S.sc;
-  switch (e.type) {
-    case 'happening': return happeningItem(e, stage);
-    case 'news_shown': {
-      const n = sc.news.find((x) => x.id === e.news_id);
-      if (!n) return null;
-      return card({ class: 'event ev-news', title: tx(n.title), icon: 'news', testid: 'event-news' },
-        h('p', { class: 'event-when' }, t('news.label', { year: n.year })),
-        h('p', null, tx(n.story)),
-        h('p', { class: 'source' }, t('source') + ' ' + n.source));
-    }
-    case 'moved':
-      return card({ class: 'event ev-neutral', title: t('moved.title', { city: tx(SC.city(sc, e.to_city).name) }), icon: 'move', testid: 'event-moved' },
-        h('p', null, e.employee_years_carried > 0 ? t('moved.carried', { years: yrs(e.employee_years_carried) }) : t('moved.none')));
-    case 'retired': {
-      const lines = [h('p', null, outcomeText(e.outcome, e.employee_monthly, e.lump_sum, e.claim_city))];
-      lines.push(h('p', { class: 'muted' }, t('ret.years', { years: yrs(e.employee_years), min: yrs(e.minimum_years) })));
-      if (e.made_up_years > 0) lines.push(h('p', null, t('ret.made_up', { years: yrs(e.made_up_years), amount: money(e.make_up_cost) })));
-      if (e.personal_pension_payout > 0) lines.push(h('p', null, t('ret.personal', { amount: money(e.personal_pension_payout) })));
-      return card({ class: 'event ' + (e.outcome === 'employee_pension' || e.outcome === 'residents_pension' ? 'ev-good' : 'ev-warn'), title: t('ret.title', { age: e.age }), icon: 'home', testid: 'event-retired' }, lines);
-    }
-    case 'paying_on_ended':
-      return card({ class: 'event ev-neutral', title: t('payon.title', { age: e.age }), icon: 'coin', testid: 'event-paying-on' },
-        h('p', null, outcomeText(e.outcome, e.employee_monthly, e.lump_sum, null)));
-    case 'residents_pension_started':
-      return card({ class: 'event ev-good', title: t('respen.title', { age: e.age }), icon: 'coin', testid: 'event-residents-pension' },
-        h('p', null, t('respen.text', { amount: money(e.monthly), years: e.years })));
-    case 'life_ended':
-      return card({ class: 'event ev-neutral', title: t('ended.title', { age: e.age }), icon: 'star', testid: 'event-life-ended' },
-        h('p', null, t('ended.text')));
-    default: return null;
-  }
-}
-
 function renderResult() {
   const root = clear($('screen-result'));
   const st = S.lastStage;
   if (!S.sc || !st) { root.appendChild(h('p', null, t('loading'))); return; }
-  root.appendChild(h('h2', { id: 'result-title', 'data-testid': 'result-title' }, t('result.title', { a0: st.start_age, a1: st.end_age - 1 })));
-  // What happened to you first, then retirement and moves, then the policy news.
-  const rank = (e) => (e.type === 'happening' ? 0 : e.type === 'news_shown' ? 2 : 1);
-  const ordered = st.events.map((e, i) => [e, i]).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map((x) => x[0]);
-  const items = ordered.map((e) => eventItem(e, st)).filter(Boolean);
-  const hasHappening = st.events.some((e) => e.type === 'happening');
-  const list = h('ol', { id: 'event-list', class: 'event-list', 'data-testid': 'event-list', 'aria-label': t('result.events') });
-  if (!hasHappening) items.unshift(card({ class: 'event ev-good', title: t('result.calm'), icon: 'check', testid: 'event-calm' }, h('p', null, t('result.calm.text'))));
-  const motion = !reducedMotion();
-  items.forEach((it, i) => {
-    const li = h('li', { class: motion ? 'reveal' : '' }, it);
-    if (motion) li.style.animationDelay = Math.min(i * 0.2, 1.2) + 's';
-    list.appendChild(li);
-  });
-  root.appendChild(list);
-  // Money
-  const l = st.ledger;
-  const prev = previousSavings(st.round);
-  const rows = [
-    [t('led.earnings'), l.earnings], [t('led.pension'), l.pension_income], [t('led.lump'), l.lump_sums],
-    [t('led.living'), -l.living], [t('led.contributions'), -l.contributions], [t('led.spending'), -l.spending],
-    [t('led.oop'), -(l.bills - l.covered)],
-  ].filter((r) => r[1] !== 0);
-  root.appendChild(card({ title: t('led.title'), icon: 'wallet', id: 'ledger', testid: 'ledger' },
-    h('dl', { class: 'ledger' }, rows.map((r) => h('div', { class: 'sum-row' }, h('dt', null, r[0]), h('dd', { class: r[1] < 0 ? 'neg' : '' }, (r[1] > 0 ? '+' : '') + money(r[1]))))),
-    l.covered > 0 ? h('p', { class: 'ok-note' }, iconText('shield', t('led.covered', { amount: money(l.covered), bills: money(l.bills) }))) : null,
-    h('p', { class: 'lead' }, t('led.savings', { from: money(prev), to: money(st.savings) })),
-    h('p', null, t('led.health', { health: st.health }))));
+  root.appendChild(h('h1', { id: 'result-title', class: 'screen-title', 'data-testid': 'result-title' }, t('result.title', { a0: st.start_age, a1: st.end_age - 1 })));
+  root.appendChild(eventList(S.sc, st));
+  const year = S.status ? S.status.year - (st.end_age - st.start_age) : S.sc.start_year;
+  const score = currentScore();
+  root.appendChild(stageSummary(S.sc, st, previousSavings(st.round), year,
+    (S.scoreEstimated ? (isEn() ? '≈' : '约') : '') + (score === null ? '—' : num(score))));
   // Pool round
   const closed = S.lastClosed;
   if (closed && closed.round === st.round && closed.pool && S.session) {
@@ -942,11 +832,7 @@ function renderResult() {
       mine !== undefined ? h('p', { class: 'lead' }, t(mine > pool.contribution ? 'pool.mine.more' : mine < pool.contribution ? 'pool.mine.less' : 'pool.mine.same', { loss: money(mine), each: money(pool.contribution) })) : null,
       h('p', null, t('pool.worst', { alone: money(pool.worst_alone), pooled: money(pool.worst_pooled) }))));
   }
-  // Score and leaderboard
-  const score = currentScore();
-  root.appendChild(card({ title: t('score.running'), icon: 'shield', id: 'round-score', testid: 'round-score' },
-    h('p', { class: 'big-number' }, S.scoreEstimated ? (isEn() ? '≈' : '约') : null, score === null ? '—' : num(score), h('small', null, ' / 1000')),
-    h('p', { class: 'hint' }, t('score.running.hint'))));
+  // The running score is in the status strip; the room's leaderboard in a workshop.
   if (S.room.mode === 'workshop' && closed && closed.round === st.round && closed.leaderboard && closed.leaderboard.length) {
     root.appendChild(card({ title: t('board.title'), icon: 'people', id: 'leaderboard', testid: 'leaderboard' },
       h('ol', { class: 'board' }, closed.leaderboard.map((e) => h('li', { class: S.session && e.player_id === S.session.player_id ? 'me' : '' },
@@ -963,26 +849,38 @@ function previousSavings(round) {
   return round === 0 && S.sc ? S.sc.persona.start_savings : 0;
 }
 
+function markSeen() {
+  if (S.session && S.lastStage) { S.session.seenRound = S.lastStage.round; saveSession(S.session); }
+}
+
 function updateNext() {
   const bar0 = $('next-bar');
   if (!bar0) return;
   clear(bar0);
-  let btn;
   if (S.lifeOver) {
-    btn = h('button', {
+    bar0.appendChild(h('button', {
       type: 'button', class: 'btn btn-primary btn-big', id: 'next-btn', 'data-testid': 'next-btn',
-      onclick: () => { if (S.session && S.lastStage) { S.session.seenRound = S.lastStage.round; saveSession(S.session); } go('end'); },
-    }, icon('star'), h('span', null, t('next.end')));
+      onclick: () => { markSeen(); go('end'); },
+    }, icon('star'), h('span', null, t('next.end'))));
   } else if (roundOpenForMe()) {
-    btn = h('button', {
-      type: 'button', class: 'btn btn-primary btn-big', id: 'next-btn', 'data-testid': 'next-btn',
-      onclick: () => { if (S.session && S.lastStage) { S.session.seenRound = S.lastStage.round; saveSession(S.session); } go('round'); },
-    }, icon('arrow'), h('span', null, t('next.round', { n: S.room.round + 1 })));
+    // The next round starts from these choices: keep them all with one tap, or look first.
+    const d = Object.assign({}, S.status.defaults);
+    bar0.appendChild(h('p', { class: 'kept-line', id: 'kept-line', 'data-testid': 'kept-line' },
+      t('pc.kept.line', { list: keptLines(S.sc, S.status, d).filter((l) => l[0] !== 'work').map((l) => l[1]).join(t('pc.dot')) })));
     bar0.appendChild(h('p', { class: 'countdown', role: 'timer', hidden: true }));
+    bar0.appendChild(h('div', { class: 'action-pair' },
+      h('button', {
+        type: 'button', class: 'btn btn-ghost', id: 'next-btn', 'data-testid': 'next-btn',
+        onclick: () => { markSeen(); go('round'); },
+      }, h('span', null, t('pc.next.look'))),
+      h('button', {
+        type: 'button', class: 'btn btn-primary btn-big', id: 'keep-next', 'data-testid': 'keep-next',
+        disabled: S.room.status === 'paused',
+        onclick: () => { markSeen(); draftFor(); S.editing = false; go('round'); sendDecision(); },
+      }, icon('check'), h('span', null, t('pc.keep.next', { n: S.room.round + 1 })))));
   } else {
-    btn = h('button', { type: 'button', class: 'btn btn-big', id: 'next-btn', 'data-testid': 'next-btn', disabled: true }, icon('clock'), h('span', null, t('next.wait')));
+    bar0.appendChild(h('button', { type: 'button', class: 'btn btn-big', id: 'next-btn', 'data-testid': 'next-btn', disabled: true }, icon('clock'), h('span', null, t('next.wait'))));
   }
-  bar0.appendChild(btn);
   tick();
 }
 
@@ -994,69 +892,38 @@ function renderEnd() {
   const sc = S.sc;
   if (!sc || !lo) { root.appendChild(h('p', null, t('loading'))); return; }
   const s = lo.summary;
-  const cf = lo.counterfactual;
   const endAge = S.status ? S.status.age : sc.end_age;
-  root.appendChild(h('h2', { id: 'end-title', 'data-testid': 'end-title' }, t('end.title', { age: endAge })));
+  root.appendChild(h('h1', { id: 'end-title', class: 'screen-title', 'data-testid': 'end-title' }, t('end.title', { age: endAge })));
 
-  // Score and its parts
-  const parts = [['finances', 250], ['retirement_income', 350], ['health', 150], ['continuity', 250]];
-  root.appendChild(card({ title: t('end.score'), icon: 'shield', id: 'final-score', testid: 'final-score' },
-    h('p', { class: 'big-number' }, num(s.score), h('small', null, ' / 1000')),
-    h('ul', { class: 'parts', id: 'score-parts', 'data-testid': 'score-parts' }, parts.map((p) => h('li', null,
-      h('span', { class: 'part-name' }, t('part.' + p[0])),
-      bar(s.parts[p[0]] / p[1], num(s.parts[p[0]]) + ' / ' + p[1]),
-      h('span', { class: 'hint' }, t('part.' + p[0] + '.how'))))),
-    h('p', null, outcomeText(s.pension_outcome, s.monthly_pension, 0, null)),
-    h('p', null, t('end.paid', { paid: money(s.paid_in), received: money(s.received) })),
-    h('p', null, t('end.bills', { bills: money(s.bills), oop: money(s.out_of_pocket) }))));
+  // 1. The score and what decided it (the parts, the badges on demand).
+  const earned = s.badges || [];
+  const others = Object.keys(BADGE_TEXT).filter((b) => earned.indexOf(b) < 0);
+  const badges = h('details', { class: 'more', id: 'badges', 'data-testid': 'badges' },
+    h('summary', null, t('end.badges', { n: earned.length })),
+    earned.length ? h('ul', { class: 'badges' }, earned.map((b) => badgeItem(b, true))) : h('p', null, t('end.nobadge')),
+    others.length ? h('details', null, h('summary', null, t('end.morebadges')), h('ul', { class: 'badges badges-off' }, others.map((b) => badgeItem(b, false)))) : null);
+  root.appendChild(scoreCard(lo, outcomeOf(sc, s.pension_outcome, s.monthly_pension, 0, null), badges));
 
-  // Timeline
+  // 2. The same life, insured and not insured; the timeline on demand.
+  root.appendChild(counterfactualCard(lo.counterfactual));
   const points = (S.session ? S.session.history : []).slice().sort((a, b) => a.round - b.round);
   const startAge = sc.start_year - sc.persona.birth_year;
-  root.appendChild(card({ title: t('chart.title'), icon: 'chart', id: 'timeline', testid: 'timeline' },
+  root.appendChild(h('details', { class: 'card more', id: 'timeline', 'data-testid': 'timeline' },
+    h('summary', null, iconText('chart', t('chart.title'))),
     timeline({ start: { age: startAge, savings: sc.persona.start_savings, health: sc.persona.start_health }, points: points, retireAge: s.retirement_age }),
     points.length < (S.status ? S.status.rounds : 0) ? h('p', { class: 'hint' }, t('chart.partial')) : null));
 
-  // Badges
-  const earned = s.badges || [];
-  const others = Object.keys(BADGE_TEXT).filter((b) => earned.indexOf(b) < 0);
-  root.appendChild(card({ title: t('end.badges', { n: earned.length }), icon: 'star', id: 'badges', testid: 'badges' },
-    earned.length ? h('ul', { class: 'badges' }, earned.map((b) => badgeItem(b, true))) : h('p', null, t('end.nobadge')),
-    others.length ? h('details', null, h('summary', null, t('end.morebadges')), h('ul', { class: 'badges badges-off' }, others.map((b) => badgeItem(b, false)))) : null));
+  // 3. Do it for real.
+  root.appendChild(doItForReal(sc));
 
-  // Counterfactual
-  const cols = [['actual', cf.actual], ['insured', cf.insured], ['uninsured', cf.uninsured]];
-  const rowsCf = [
-    ['cf.score', (x) => num(x.score)],
-    ['cf.pension', (x) => money(x.monthly_pension)],
-    ['cf.oop', (x) => money(x.out_of_pocket)],
-    ['cf.paid', (x) => money(x.paid_in)],
-    ['cf.savings', (x) => money(x.savings_end)],
-  ];
-  root.appendChild(card({ title: t('cf.title'), icon: 'chart', id: 'counterfactual', testid: 'counterfactual' },
-    h('p', null, t('cf.intro')),
-    h('table', { class: 'cf-table' },
-      h('thead', null, h('tr', null, cols.map((c) => h('th', { scope: 'col', id: 'cf-h-' + c[0], class: 'cf-' + c[0] }, t('cf.' + c[0]))))),
-      rowsCf.map((r, i) => h('tbody', null,
-        h('tr', null, h('th', { scope: 'colgroup', colspan: 3, id: 'cf-m-' + i, class: 'cf-metric' }, t(r[0]))),
-        h('tr', null, cols.map((c) => h('td', { class: 'cf-' + c[0], headers: 'cf-h-' + c[0] + ' cf-m-' + i, 'data-testid': 'cf-' + c[0] + '-' + r[0].slice(3) }, r[1](c[1]))))))),
-    h('p', { class: 'lead' }, cfLesson(cf))));
-
-  // Post quiz
+  // 4. The quiz again.
   root.appendChild(h('section', { class: 'quiz-block', 'aria-labelledby': 'quiz-post-title' },
-    h('h3', { id: 'quiz-post-title' }, iconText('question', t('quiz.post.title'))),
-    h('p', { class: 'muted' }, t('quiz.post.intro')),
+    h('h2', { id: 'quiz-post-title', class: 'card-title' }, iconText('question', t('quiz.post.title'))),
     h('div', { id: 'post-quiz', 'data-testid': 'post-quiz' })));
   renderQuiz($('post-quiz'), 'post');
 
-  // Real world
-  root.appendChild(h('section', { id: 'real-world', 'data-testid': 'real-world', 'aria-labelledby': 'rw-title' },
-    h('h3', { id: 'rw-title' }, iconText('phone', t('rw.title'))),
-    sc.real_world.map(realWorldCard)));
-
-  // Share
-  root.appendChild(card({ title: t('share.title'), icon: 'download', id: 'share', testid: 'share' },
-    h('p', null, t('share.intro')),
+  // 5. Share.
+  root.appendChild(card({ title: t('share.title'), icon: 'download', id: 'share', testid: 'share', level: 'h2' },
     h('button', { type: 'button', class: 'btn btn-primary', id: 'share-btn', 'data-testid': 'share-btn', onclick: makeShare }, icon('download'), h('span', null, t('share.make'))),
     h('div', { id: 'share-out', class: 'share-out' })));
 
@@ -1065,20 +932,11 @@ function renderEnd() {
     h('a', { class: 'btn btn-ghost', href: 'guide.html' }, icon('book'), h('span', null, t('end.guide')))));
 }
 
-function cfLesson(cf) {
-  const a = cf.actual; const i = cf.insured; const u = cf.uninsured;
-  if (i.score > a.score + 20) return t('cf.lesson.more', { diff: num(i.score - a.score) });
-  if (a.score > u.score + 20) return t('cf.lesson.good', { diff: num(a.score - u.score) });
-  return t('cf.lesson.same');
-}
-
 function badgeItem(id, on) {
-  const pair = BADGE_TEXT[id];
   return h('li', { class: 'badge' + (on ? '' : ' off'), 'data-badge': id },
     icon(on ? 'star' : 'question'),
     h('span', { class: 'badge-text' },
       h('strong', null, badgeTitle(id, isEn())),
-      h('span', { class: 'badge-other', lang: isEn() ? 'zh-CN' : 'en' }, pair ? (isEn() ? pair[0] : pair[1]) : ''),
       h('span', { class: 'badge-how' }, t('badge.' + id + '.how'))));
 }
 
