@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import expect
+from qr_decode import qr_codes
 from web_support import (
     WAIT_MS,
     Pages,
@@ -104,6 +105,11 @@ def test_solo_life_end_to_end(pages: Pages) -> None:
     expect(image).to_be_visible()
     expect(image).to_have_attribute("src", re.compile(r"^blob:"))
     expect(phone.locator("#share-download")).to_have_attribute("download", re.compile(r"\.png$"))
+    # Its QR code scans, leads to the game, and is big enough for a camera (a fifth of the
+    # card's width at least: the card is 1080 pixels wide).
+    codes = qr_codes(phone, "#share-img")
+    assert [text for text, _ in codes] == [pages.base_url.rstrip("/") + "/"], codes
+    assert codes[0][1] >= 216, codes
 
 
 def test_end_screen_pension_line_is_whole(pages: Pages) -> None:
