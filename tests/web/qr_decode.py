@@ -21,7 +21,9 @@ GREY_PIXELS = """async (sel) => {
     grey[j] = (rgba[i] * 299 + rgba[i + 1] * 587 + rgba[i + 2] * 114) / 1000;
   }
   let bin = '';
-  for (let k = 0; k < grey.length; k += 0x8000) bin += String.fromCharCode.apply(null, grey.subarray(k, k + 0x8000));
+  for (let k = 0; k < grey.length; k += 0x8000) {
+    bin += String.fromCharCode.apply(null, grey.subarray(k, k + 0x8000));
+  }
   return { width: bitmap.width, height: bitmap.height, grey: btoa(bin) };
 }"""
 
