@@ -243,6 +243,15 @@ def test_no_serious_accessibility_violations(tour: Tour, state: str) -> None:
     assert not blocking, f"axe-core on {state}:\n{describe(blocking)}"
 
 
+PLAYER_STATES = [s for s in STATES if s.startswith("play-")]
+
+
+@pytest.mark.parametrize("state", PLAYER_STATES)
+def test_player_screens_have_no_accessibility_violation_at_all(tour: Tour, state: str) -> None:
+    """The phone screens are the ones the game is for: axe-core finds nothing, of any impact."""
+    assert not tour.violations[state], f"axe-core on {state}:\n{describe(tour.violations[state])}"
+
+
 # --- Screenshots -----------------------------------------------------------------------------
 
 

@@ -1,96 +1,31 @@
 """The reading load of a life on a 360×640 phone in Chinese, measured: a tap-through life (an
-explicit "none" on each insurance card of round 1, then "keep everything") and a careful life
-(choices changed) in every scenario. Prints, per life, the screens shown, the scroll height in
-screen-heights and the characters of text; every decision card fits the screen."""
+explicit "none" on each insurance card of round 1, then "as before" from each result) and a
+careful life (choices changed) in every scenario. Prints, per life, the screens shown, the
+scroll height in screen-heights and the characters of text; every decision card fits the
+screen."""
 
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
-from reading_load import ReadingLoad
-from web_support import UNANSWERED, WAIT_MS, Pages, settle, walk_cards
+from player_life import CAREFUL, SCENARIOS, live_a_life
+from web_support import Pages
 
-SCENARIOS = [
-    "hangzhou-rider",
-    "shenzhen-driver",
-    "beijing-domestic-worker",
-    "chengdu-guangdong-migrant",
-]
 TAP_THROUGH_HEIGHTS = 40
-TAP_THROUGH_CHARS = 3000
-
-
-def start_solo(phone: Page, scenario: str, load: ReadingLoad) -> None:
-    phone.goto("/play.html?solo=1")
-    phone.locator(f"#scenario-{scenario}").check()
-    load.see(phone, "start")
-    phone.locator("#solo-btn").click()
-    expect(phone.locator("#start-life-btn")).to_be_visible()
-    load.see(phone, "intro")
-    phone.locator("#start-life-btn").click()
-
-
-def decide_on_cards(phone: Page, load: ReadingLoad, r: int, picks: dict[str, str]) -> None:
-    """On the round screen: (the keep card, then) the decision cards, each measured and each
-    fitting the screen; in round 1 no card lets the player on before a tap."""
-    form = phone.locator("#decision-form")
-    expect(form).to_be_visible(timeout=WAIT_MS)
-    if form.get_attribute("data-step") == "keep":
-        screen = load.see(phone, f"round {r} keep")
-        assert not screen.scrolls, f"round {r}: the keep card scrolls ({screen.heights:.2f})"
-        phone.locator("#edit-btn").click()
-
-    def measure(step: str) -> None:
-        screen = load.see(phone, f"round {r} {step}")
-        assert not screen.scrolls, f"round {r}, card {step} scrolls ({screen.heights:.2f})"
-        if r == 1 and step in UNANSWERED:
-            expect(form.locator("input[type=radio]:checked")).to_have_count(0)
-            expect(phone.locator("#next-step")).to_be_disabled()
-
-    walk_cards(phone, picks, measure)
-    phone.locator("#decide-btn").click()
-
-
-def live_a_life(phone: Page, scenario: str, picks: dict[int, dict[str, str]]) -> ReadingLoad:
-    """A solo life: round 1 on its cards, then from each result "as before" (one tap) or, for
-    the rounds in ``picks``, "change" and the cards."""
-    load = ReadingLoad(scenario)
-    start_solo(phone, scenario, load)
-    r = 1
-    decide_on_cards(phone, load, r, picks.get(r, {}))
-    while True:
-        expect(phone.locator("#screen-result")).to_be_visible(timeout=WAIT_MS)
-        expect(phone.locator("#next-btn")).to_be_enabled()
-        settle(phone)
-        load.see(phone, f"result {r}")
-        if "看看我的一生" in phone.locator("#next-btn").inner_text():
-            phone.locator("#next-btn").click()
-            break
-        r += 1
-        if r in picks:
-            phone.locator("#next-btn").click()
-            decide_on_cards(phone, load, r, picks[r])
-        else:
-            phone.locator("#keep-next").click()
-        expect(phone.locator("#result-title")).to_contain_text("岁", timeout=WAIT_MS)
-    expect(phone.locator("#screen-end")).to_be_visible()
-    load.see(phone, "end")
-    print("\n" + load.report())
-    return load
+"""The issue's target for a tap-through Chinese life: at most 40 screen-heights (met)."""
+TAP_THROUGH_CHARS_TARGET = 3000
+"""… and at most 3,000 characters: not met yet (about 3,000 to 3,900 depending on the scenario
+and the events drawn); the test holds the line at ``TAP_THROUGH_CHARS_CEILING`` meanwhile."""
+TAP_THROUGH_CHARS_CEILING = 4500
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_tap_through_life(pages: Pages, scenario: str) -> None:
     load = live_a_life(pages.phone(), scenario, {})
-    assert load.screens
+    assert load.heights <= TAP_THROUGH_HEIGHTS, load.report()
+    assert load.chars <= TAP_THROUGH_CHARS_CEILING, load.report()
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_careful_life(pages: Pages, scenario: str) -> None:
-    picks = {
-        1: {"pension": "employee", "medical": "employee", "injury": "yes", "saving": "20"},
-        3: {"medical": "residents"},
-        5: {"pension": "residents", "saving": "30"},
-    }
-    load = live_a_life(pages.phone(), scenario, picks)
+    load = live_a_life(pages.phone(), scenario, CAREFUL)
     assert any(s.name.startswith("round 3 ") and s.name != "round 3 keep" for s in load.screens)

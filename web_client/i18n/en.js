@@ -603,6 +603,7 @@ export default {
   'g.calc.note': 'In today\'s money, no interest on the account, average wage held constant.',
 
   // player (phone lesson)
+  'pc.strip.label': 'Where you stand',
   'pc.hours.option': '{hours}: {amount} a month ({note})',
   'pc.years': 'Employees\' pension: {years} years paid, {min} needed',
   'pc.tier': 'A year',

@@ -616,6 +616,7 @@ export default {
   'g.calc.note': '按今天的钱算，不算个人账户利息，平均工资不变。',
 
   // player (phone lesson)
+  'pc.strip.label': '你现在的情况',
   'pc.hours.option': '{hours}：每月 {amount}（{note}）',
   'pc.years': '职工养老已交 {years} 年，最少要 {min} 年',
   'pc.tier': '每年交',

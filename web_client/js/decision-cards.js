@@ -53,7 +53,7 @@ function choices(name, options, value, onchange, cls) {
 }
 
 function question(ic, text) {
-  return h('h3', { class: 'card-q', id: 'card-q' }, icon(ic), h('span', null, text));
+  return h('h2', { class: 'card-q', id: 'card-q' }, icon(ic), h('span', null, text));
 }
 
 function pensionCard(v) {
@@ -238,7 +238,7 @@ function header(v) {
   const st = v.st;
   const stage = st.stage;
   return h('div', { class: 'round-head' },
-    h('h2', { id: 'round-title', 'data-testid': 'round-title' }, t('round.title', { n: stage.index + 1, total: st.rounds })),
+    h('h1', { id: 'round-title', 'data-testid': 'round-title' }, t('round.title', { n: stage.index + 1, total: st.rounds })),
     h('p', { class: 'round-when' }, t('pc.round.when', { a0: stage.start_age, a1: stage.start_age + stage.years - 1, years: stage.years }),
       v.editing ? h('span', { class: 'step-count', 'data-testid': 'step-count' }, t('pc.step', { n: v.step + 1, total: v.steps.length })) : null));
 }

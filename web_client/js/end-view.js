@@ -20,7 +20,7 @@ export function decidedBy(summary) {
 
 export function scoreCard(lo, outcomeLine, badges) {
   const s = lo.summary;
-  return card({ title: t('end.score'), icon: 'shield', id: 'final-score', testid: 'final-score' },
+  return card({ level: 'h2', title: t('end.score'), icon: 'shield', id: 'final-score', testid: 'final-score' },
     h('p', { class: 'big-number' }, num(s.score), h('small', null, ' / 1000')),
     h('p', { class: 'lead', id: 'decided-by', 'data-testid': 'decided-by' }, decidedBy(s)),
     h('p', null, outcomeLine),
@@ -50,7 +50,7 @@ export function counterfactualCard(cf) {
     ['cf.paid', (x) => money(x.paid_in)],
     ['cf.savings', (x) => money(x.savings_end)],
   ];
-  return card({ title: t('cf.title'), icon: 'chart', id: 'counterfactual', testid: 'counterfactual' },
+  return card({ level: 'h2', title: t('cf.title'), icon: 'chart', id: 'counterfactual', testid: 'counterfactual' },
     h('p', { class: 'lead' }, cfLesson(cf)),
     h('table', { class: 'cf-table' },
       h('thead', null, h('tr', null, cols.map((c) => h('th', { scope: 'col', id: 'cf-h-' + c[0], class: 'cf-' + c[0] }, t('cf.' + c[0]))))),

@@ -474,6 +474,7 @@ function renderStrip() {
   // Not on a stage's result: its summary shows the savings and the score itself.
   const show = !!(S.session && st && S.sc && (S.view === 'round' || S.view === 'end'));
   strip.hidden = !show;
+  strip.setAttribute('aria-label', t('pc.strip.label'));
   if (!show) return;
   clear(strip);
   const score = currentScore();
@@ -598,16 +599,16 @@ function renderLobby() {
   const sc = S.sc;
   const solo = S.room.mode === 'solo';
   if (!sc) { root.appendChild(h('p', null, t('loading'))); return; }
-  root.appendChild(h('h2', { id: 'lobby-title' }, solo ? tx(sc.title) : t('lobby.in', { code: S.session ? S.session.code : '' })));
+  root.appendChild(h('h1', { id: 'lobby-title', class: 'screen-title' }, solo ? tx(sc.title) : t('lobby.in', { code: S.session ? S.session.code : '' })));
   if (!solo) {
     root.appendChild(h('p', { class: 'lead' }, iconText('clock', t('lobby.wait'))));
     root.appendChild(h('p', { id: 'player-count', class: 'muted', 'data-testid': 'player-count' }, t('lobby.count', { n: S.room.playerCount })));
   }
-  root.appendChild(card({ title: tx(sc.persona.name), icon: 'user', id: 'persona-card', testid: 'persona-card' },
+  root.appendChild(card({ level: 'h2', title: tx(sc.persona.name), icon: 'user', id: 'persona-card', testid: 'persona-card' },
     h('p', null, tx(sc.persona.story)),
     h('p', { class: 'muted' }, t('lobby.persona.start', { age: sc.start_year - sc.persona.birth_year, year: sc.start_year }))));
   root.appendChild(h('section', { 'aria-labelledby': 'quiz-pre-title', class: 'quiz-block' },
-    h('h3', { id: 'quiz-pre-title' }, iconText('question', t('quiz.pre.title'))),
+    h('h2', { id: 'quiz-pre-title', class: 'card-title' }, iconText('question', t('quiz.pre.title'))),
     h('p', { class: 'muted' }, t('quiz.pre.intro')),
     h('div', { id: 'pre-quiz', 'data-testid': 'pre-quiz' })));
   renderQuiz($('pre-quiz'), 'pre');
@@ -827,14 +828,14 @@ function renderResult() {
   if (closed && closed.round === st.round && closed.pool && S.session) {
     const pool = closed.pool;
     const mine = pool.losses ? pool.losses[S.session.player_id] : undefined;
-    root.appendChild(card({ title: t('pool.title'), icon: 'pool', id: 'pool-result', testid: 'pool-result' },
+    root.appendChild(card({ level: 'h2', title: t('pool.title'), icon: 'pool', id: 'pool-result', testid: 'pool-result' },
       h('p', null, t('pool.text', { n: pool.members, hit: pool.hit, each: money(pool.contribution) })),
       mine !== undefined ? h('p', { class: 'lead' }, t(mine > pool.contribution ? 'pool.mine.more' : mine < pool.contribution ? 'pool.mine.less' : 'pool.mine.same', { loss: money(mine), each: money(pool.contribution) })) : null,
       h('p', null, t('pool.worst', { alone: money(pool.worst_alone), pooled: money(pool.worst_pooled) }))));
   }
   // The running score is in the status strip; the room's leaderboard in a workshop.
   if (S.room.mode === 'workshop' && closed && closed.round === st.round && closed.leaderboard && closed.leaderboard.length) {
-    root.appendChild(card({ title: t('board.title'), icon: 'people', id: 'leaderboard', testid: 'leaderboard' },
+    root.appendChild(card({ level: 'h2', title: t('board.title'), icon: 'people', id: 'leaderboard', testid: 'leaderboard' },
       h('ol', { class: 'board' }, closed.leaderboard.map((e) => h('li', { class: S.session && e.player_id === S.session.player_id ? 'me' : '' },
         h('span', { class: 'board-name' }, e.nickname), h('span', { class: 'board-score' }, num(e.score)))))));
   }
@@ -971,7 +972,7 @@ async function makeShare() {
 function renderMessage() {
   const root = clear($('screen-message'));
   const m = S.message || { title: t('net.connecting'), text: '' };
-  root.appendChild(h('h2', { id: 'message-title' }, m.title));
+  root.appendChild(h('h1', { id: 'message-title', class: 'screen-title' }, m.title));
   if (m.text) root.appendChild(h('p', { class: 'lead' }, m.text));
   if (S.session && S.socket && S.socket.status !== 'closed') {
     root.appendChild(h('p', { class: 'muted' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), ' ', t('loading')));

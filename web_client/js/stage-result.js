@@ -59,7 +59,7 @@ function happening(sc, e, stage) {
   const source = def && def.cost ? def.cost.source : def ? def.chance_per_year.source : null;
   const title = t('pc.headline', { age: e.age, title: def ? tx(def.title) : t('kind.' + e.kind) });
   const cls = e.kind === 'windfall' ? 'ev-good' : e.catastrophic ? 'ev-bad' : e.bill > 0 && e.covered === 0 ? 'ev-warn' : 'ev-neutral';
-  return card({ class: 'event ' + cls, title: title, icon: KIND_ICON[e.kind] || 'alert', testid: 'event-happening' },
+  return card({ level: 'h2', class: 'event ' + cls, title: title, icon: KIND_ICON[e.kind] || 'alert', testid: 'event-happening' },
     lines,
     more(
       def ? h('p', null, tx(def.story)) : null,
@@ -88,24 +88,24 @@ function eventCard(sc, e, stage) {
     case 'news_shown': {
       const n = sc.news.find((x) => x.id === e.news_id);
       if (!n) return null;
-      return card({ class: 'event ev-news', title: tx(n.title), icon: 'news', testid: 'event-news' },
+      return card({ level: 'h2', class: 'event ev-news', title: tx(n.title), icon: 'news', testid: 'event-news' },
         more(h('p', null, tx(n.story)), h('p', { class: 'source' }, t('source') + ' ' + n.source)));
     }
     case 'moved':
-      return card({ class: 'event ev-neutral', title: t('moved.title', { city: tx(SC.city(sc, e.to_city).name) }), icon: 'move', testid: 'event-moved' },
+      return card({ level: 'h2', class: 'event ev-neutral', title: t('moved.title', { city: tx(SC.city(sc, e.to_city).name) }), icon: 'move', testid: 'event-moved' },
         h('p', null, e.employee_years_carried > 0 ? t('moved.carried', { years: yrs(e.employee_years_carried) }) : t('moved.none')));
     case 'retired': {
       const lines = [h('p', null, outcomeText(sc, e.outcome, e.employee_monthly, e.lump_sum, e.claim_city))];
       lines.push(h('p', { class: 'muted' }, t('ret.years', { years: yrs(e.employee_years), min: yrs(e.minimum_years) })));
       if (e.made_up_years > 0) lines.push(h('p', null, t('ret.made_up', { years: yrs(e.made_up_years), amount: money(e.make_up_cost) })));
       if (e.personal_pension_payout > 0) lines.push(h('p', null, t('ret.personal', { amount: money(e.personal_pension_payout) })));
-      return card({ class: 'event ' + (e.outcome === 'employee_pension' || e.outcome === 'residents_pension' ? 'ev-good' : 'ev-warn'), title: t('ret.title', { age: e.age }), icon: 'home', testid: 'event-retired' }, lines);
+      return card({ level: 'h2', class: 'event ' + (e.outcome === 'employee_pension' || e.outcome === 'residents_pension' ? 'ev-good' : 'ev-warn'), title: t('ret.title', { age: e.age }), icon: 'home', testid: 'event-retired' }, lines);
     }
     case 'paying_on_ended':
-      return card({ class: 'event ev-neutral', title: t('payon.title', { age: e.age }), icon: 'coin', testid: 'event-paying-on' },
+      return card({ level: 'h2', class: 'event ev-neutral', title: t('payon.title', { age: e.age }), icon: 'coin', testid: 'event-paying-on' },
         h('p', null, outcomeText(sc, e.outcome, e.employee_monthly, e.lump_sum, null)));
     case 'residents_pension_started':
-      return card({ class: 'event ev-good', title: t('respen.title', { age: e.age }), icon: 'coin', testid: 'event-residents-pension' },
+      return card({ level: 'h2', class: 'event ev-good', title: t('respen.title', { age: e.age }), icon: 'coin', testid: 'event-residents-pension' },
         h('p', null, t('respen.text', { amount: money(e.monthly), years: e.years })));
     default: return null;
   }
@@ -120,7 +120,7 @@ export function eventList(sc, stage) {
   const ordered = shown.map((e, i) => [e, i]).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map((x) => x[0]);
   const items = ordered.map((e) => eventCard(sc, e, stage)).filter(Boolean);
   if (!stage.events.some((e) => e.type === 'happening')) {
-    items.unshift(card({ class: 'event ev-good', title: t('pc.calm'), icon: 'check', testid: 'event-calm' }));
+    items.unshift(card({ level: 'h2', class: 'event ev-good', title: t('pc.calm'), icon: 'check', testid: 'event-calm' }));
   }
   return h('ol', { id: 'event-list', class: 'event-list', 'data-testid': 'event-list', 'aria-label': t('result.events') },
     items.map((it) => h('li', null, it)));
@@ -148,7 +148,7 @@ export function stageSummary(sc, stage, prevSavings, year, score) {
     [t('led.living'), -l.living], [t('led.contributions'), -l.contributions], [t('pc.led.spending'), -l.spending],
     [t('led.oop'), -(l.bills - l.covered)],
   ].filter((r) => r[1] !== 0);
-  return card({ id: 'ledger', testid: 'ledger', class: 'stage-sum' },
+  return card({ level: 'h2', id: 'ledger', testid: 'ledger', class: 'stage-sum' },
     h('p', { class: 'round-score', id: 'round-score', 'data-testid': 'round-score' }, iconText('shield', t('pc.score.line', { score: score }))),
     h('p', { class: 'lead', id: 'savings-line' }, iconText('wallet', t('pc.sum.savings', { from: money(prevSavings), to: money(stage.savings) }))),
     l.covered > 0 ? h('p', { class: 'ok-note', id: 'covered-line' }, iconText('shield', t('pc.sum.covered', { amount: money(l.covered) }))) : null,
