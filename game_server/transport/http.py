@@ -7,11 +7,13 @@ from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from game_server.content.schema import Scenario
 from game_server.engine import policy
 from game_server.protocol.errors import ProtocolError
+from game_server.service import plan
 from game_server.service.rooms import HOST, RoomService, _hash
 from game_server.stores.results import ResultsStore
 
@@ -155,6 +157,23 @@ async def calculator(
         },
         "note": "today's yuan, no interest on the account, average wage held constant",
     }
+
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@router.post("/api/plan")
+async def my_plan(request: Request, service: ServiceDep) -> Response:
+    """ "My plan" from the worker's own situation: computed and returned, never stored."""
+    try:
+        raw = await request.json()
+    except ValueError:
+        raw = None
+    try:
+        body = plan.make_plan(plan.parse_request(raw), service.scenarios)
+    except plan.PlanError as e:
+        return JSONResponse({"error": e.view()}, status_code=422, headers=NO_STORE)
+    return JSONResponse(body, headers=NO_STORE)
 
 
 @router.get("/api/leaderboard")

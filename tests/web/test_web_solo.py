@@ -89,6 +89,7 @@ def test_solo_life_end_to_end(pages: Pages) -> None:
     expect(phone.locator("#rw-link-si")).to_have_attribute("href", "https://si.12333.gov.cn/")
     expect(phone.locator("#rw-link-nhsa")).to_have_attribute("href", "https://fuwu.nhsa.gov.cn/")
     expect(phone.locator("#decided-by")).to_contain_text("。")
+    expect(phone.locator("#plan-link")).to_have_attribute("href", "guide.html#plan")
     # The lesson comes first: score, the same life insured / not, do it for real, quiz, share.
     order = phone.evaluate(
         """() => ['final-score', 'counterfactual', 'real-world', 'post-quiz', 'share']

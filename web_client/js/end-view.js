@@ -94,5 +94,6 @@ export function doItForReal(sc) {
       .concat([h('li', { class: 'rw-link', id: 'rw-ecard', 'data-testid': 'rw-ecard' }, icon('phone'),
         h('span', null, h('strong', null, t('pc.rw.ecard')), h('small', null, t('pc.rw.ecard.note'))))])),
     h('h3', { class: 'card-sub' }, t('pc.rw.city', { title: tx(sc.title) })),
-    h('ul', { class: 'rw-city' }, sc.real_world.map(cityCard)));
+    h('ul', { class: 'rw-city' }, sc.real_world.map(cityCard)),
+    h('a', { class: 'btn', id: 'plan-link', 'data-testid': 'plan-link', href: 'guide.html#plan' }, icon('user'), h('span', null, t('pc.rw.plan'))));
 }

@@ -6,6 +6,7 @@ import { money, pct, num } from './format.js';
 import { h, $, clear, icon, iconText, card, refreshReadButtons } from './ui.js';
 import * as SC from './scenario.js';
 import { realWorldCard } from './common.js';
+import { planSection } from './plan-form.js';
 
 const G = { all: [], place: null, calc: null, calcError: '', elig: null, timer: null };
 
@@ -71,7 +72,8 @@ function render() {
   root.appendChild(h('nav', { 'aria-label': t('g.toc') }, h('ul', { class: 'toc' },
     SCHEMES.map((s) => h('li', null, h('a', { href: '#scheme-' + s }, t('scheme.' + s)))),
     h('li', null, h('a', { href: '#elig' }, t('g.elig.title'))),
-    h('li', null, h('a', { href: '#calc' }, t('g.calc.title'))))));
+    h('li', null, h('a', { href: '#calc' }, t('g.calc.title'))),
+    h('li', null, h('a', { href: '#plan' }, t('plan.title'))))));
   root.appendChild(h('div', { class: 'card form' },
     h('label', { for: 'guide-place' }, t('g.place')),
     placeOptions('guide-place', G.place, (p) => { if (p) { G.place = p; render(); const s = $('guide-place'); if (s) s.focus(); } }),
@@ -81,18 +83,13 @@ function render() {
   root.appendChild(grid);
   root.appendChild(eligSection());
   root.appendChild(calcSection());
+  root.appendChild(planSection(G.all));
   refreshReadButtons();
 }
 
 function cardsFor(scheme) {
-  const own = G.place.sc.real_world.filter((r) => r.scheme === scheme);
-  if (own.length) return own;
-  const seen = {};
-  const out = [];
-  for (const sc of G.all) for (const r of sc.real_world) {
-    if (r.scheme === scheme && !seen[r.channel]) { seen[r.channel] = true; out.push(r); }
-  }
-  return out.slice(0, 2);
+  // Only the chosen place's own steps: another scenario's would name another city.
+  return G.place.sc.real_world.filter((r) => r.scheme === scheme);
 }
 
 function schemeCard(scheme) {
