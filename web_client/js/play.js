@@ -56,6 +56,11 @@ async function init() {
     S.prefillCode = code;
   }
   if (p.has('solo')) S.startMode = 'solo';
+  // Draw the start screen once, with its scenario list: a list arriving after the first paint
+  // pushed the forms down (layout shift). A slow network waits at most 3 seconds.
+  try {
+    S.scenarios = await Promise.race([SC.listScenarios(), new Promise((resolve) => setTimeout(() => resolve(null), 3000))]);
+  } catch (e) { S.scenarios = null; }
   go('start');
 }
 
