@@ -14,6 +14,15 @@ SCENARIOS = [
     "chengdu-guangdong-migrant",
 ]
 
+WITH_READ_BUTTONS = """() => {
+  const buttons = [...document.querySelectorAll('#decision-form .read-btn')];
+  const hidden = buttons.filter((b) => b.hidden);
+  hidden.forEach((b) => { b.hidden = false; });
+  const fits = document.documentElement.scrollHeight <= window.innerHeight + 1;
+  hidden.forEach((b) => { b.hidden = true; });
+  return fits;
+}"""
+
 CAREFUL = {
     1: {"pension": "employee", "medical": "employee", "injury": "yes", "saving": "20"},
     3: {"medical": "residents"},
@@ -45,6 +54,8 @@ def decide_on_cards(phone: Page, load: ReadingLoad, r: int, picks: dict[str, str
     def measure(step: str) -> None:
         screen = load.see(phone, f"round {r} {step}")
         assert not screen.scrolls, f"round {r}, card {step} scrolls ({screen.heights:.2f})"
+        # Where the phone has a voice the card shows its "read aloud" button: still no scroll.
+        assert phone.evaluate(WITH_READ_BUTTONS), f"round {r}, card {step} scrolls when read aloud"
         if r == 1 and step in UNANSWERED:
             expect(form.locator("input[type=radio]:checked")).to_have_count(0)
             expect(phone.locator("#next-step")).to_be_disabled()

@@ -4,7 +4,7 @@
 // check): no eligibility rule lives here. render(view) → a <form>; the caller keeps the state.
 import { t, tx } from './i18n.js';
 import { money, pct, yrs } from './format.js';
-import { h, icon, iconText } from './ui.js';
+import { h, icon, iconText, readButton } from './ui.js';
 import * as SC from './scenario.js';
 
 /** The fields a first round cannot pass without a tap. */
@@ -243,6 +243,13 @@ function header(v) {
       v.editing ? h('span', { class: 'step-count', 'data-testid': 'step-count' }, t('pc.step', { n: v.step + 1, total: v.steps.length })) : null));
 }
 
+/** A "read aloud" button in the card's question line (no extra height on the card). */
+function withReadAloud(el) {
+  const q = el.querySelector('.card-q');
+  if (q) q.appendChild(readButton(el));
+  return el;
+}
+
 /** The round's form: the "keep everything" card, or one decision card. */
 export function renderDecisions(v) {
   const form = h('form', {
@@ -252,9 +259,9 @@ export function renderDecisions(v) {
   form.appendChild(header(v));
   if (!v.editing) {
     form.setAttribute('data-step', 'keep');
-    form.appendChild(h('section', { class: 'card keep-card', id: 'keep-card', 'data-testid': 'keep-card', 'aria-labelledby': 'card-q' },
+    form.appendChild(withReadAloud(h('section', { class: 'card keep-card', id: 'keep-card', 'data-testid': 'keep-card', 'aria-labelledby': 'card-q' },
       question('check', t('pc.keep.q')),
-      h('ul', { class: 'facts kept', id: 'kept-list' }, keptLines(v.sc, v.st, v.d).map((l) => h('li', null, iconText(l[0], l[1]))))));
+      h('ul', { class: 'facts kept', id: 'kept-list' }, keptLines(v.sc, v.st, v.d).map((l) => h('li', null, iconText(l[0], l[1])))))));
     if (v.error) form.appendChild(h('p', { class: 'form-error', role: 'alert', id: 'decide-error' }, v.error));
     form.appendChild(h('div', { class: 'action-bar action-pair' },
       h('button', { type: 'button', class: 'btn btn-ghost', id: 'edit-btn', 'data-testid': 'edit-btn', onclick: v.edit }, h('span', null, t('pc.edit'))),
@@ -264,7 +271,7 @@ export function renderDecisions(v) {
   const step = v.steps[v.step];
   form.setAttribute('data-step', step);
   const body = { pension: pensionCard, medical: medicalCard, injury: injuryCard, work: workCard, saving: savingCard }[step](v);
-  form.appendChild(h('fieldset', { class: 'card decision-card', id: 'card-' + step, 'data-testid': 'card-' + step }, body));
+  form.appendChild(withReadAloud(h('fieldset', { class: 'card decision-card', id: 'card-' + step, 'data-testid': 'card-' + step }, body)));
   const last = v.step === v.steps.length - 1;
   const ok = answered(step, v.d);
   if (!ok) form.appendChild(h('p', { class: 'hint', id: 'pick-hint' }, iconText('alert', t('pc.pick'))));
