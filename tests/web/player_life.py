@@ -14,6 +14,8 @@ SCENARIOS = [
     "chengdu-guangdong-migrant",
 ]
 
+HEADLINE_CHARS = 40
+
 WITH_READ_BUTTONS = """() => {
   const buttons = [...document.querySelectorAll('#decision-form .read-btn')];
   const hidden = buttons.filter((b) => b.hidden);
@@ -76,6 +78,10 @@ def live_a_life(phone: Page, scenario: str, picks: dict[int, dict[str, str]]) ->
         expect(phone.locator("#next-btn")).to_be_enabled()
         settle(phone)
         load.see(phone, f"result {r}")
+        # Short event cards: a headline of at most about 40 characters, one news card at most.
+        titles = phone.locator("#event-list .card-title").all_inner_texts()
+        assert all(len(t.strip()) <= HEADLINE_CHARS for t in titles), titles
+        assert phone.locator("#event-list [data-testid=event-news]").count() <= 1
         if "看看我的一生" in phone.locator("#next-btn").inner_text():
             phone.locator("#next-btn").click()
             break
