@@ -3,6 +3,8 @@ tap-through life or a careful one. Shared by the reading-load and the language t
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 from reading_load import ReadingLoad
 from web_support import UNANSWERED, WAIT_MS, settle, walk_cards
@@ -15,6 +17,7 @@ SCENARIOS = [
 ]
 
 HEADLINE_CHARS = 40
+END_BUTTON = re.compile("看看我的一生|See my whole life")
 
 WITH_READ_BUTTONS = """() => {
   const buttons = [...document.querySelectorAll('#decision-form .read-btn')];
@@ -82,7 +85,7 @@ def live_a_life(phone: Page, scenario: str, picks: dict[int, dict[str, str]]) ->
         titles = phone.locator("#event-list .card-title").all_inner_texts()
         assert all(len(t.strip()) <= HEADLINE_CHARS for t in titles), titles
         assert phone.locator("#event-list [data-testid=event-news]").count() <= 1
-        if "看看我的一生" in phone.locator("#next-btn").inner_text():
+        if END_BUTTON.search(phone.locator("#next-btn").inner_text()):
             phone.locator("#next-btn").click()
             break
         r += 1
@@ -91,7 +94,9 @@ def live_a_life(phone: Page, scenario: str, picks: dict[int, dict[str, str]]) ->
             decide_on_cards(phone, load, r, picks[r])
         else:
             phone.locator("#keep-next").click()
-        expect(phone.locator("#result-title")).to_contain_text("岁", timeout=WAIT_MS)
+        expect(phone.locator("#result-title")).to_contain_text(
+            re.compile("岁|Age|age"), timeout=WAIT_MS
+        )
     expect(phone.locator("#screen-end")).to_be_visible()
     load.see(phone, "end")
     print("\n" + load.report())

@@ -97,3 +97,15 @@ def test_no_english_on_chinese_player_screens(pages: Pages, scenario: str) -> No
         if words:
             found[screen.name] = sorted(words)
     assert not found, found
+
+
+RAW_KEY = re.compile(
+    r"\b(?:pc|plan|g|payer|dec|sum|led|cf|end|rw|hap|why|kind|part|pension|medical)\.[a-z_.]+"
+)
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_no_raw_catalogue_key_on_player_screens(pages: Pages, locale: str) -> None:
+    load = live_a_life(pages.phone(locale=locale), "shenzhen-driver", CAREFUL)
+    found = {s.name: RAW_KEY.findall(s.text) for s in load.screens if RAW_KEY.search(s.text)}
+    assert not found, found

@@ -616,6 +616,7 @@ export default {
   'g.calc.note': '按今天的钱算，不算个人账户利息，平均工资不变。',
 
   // player (phone lesson)
+  'pc.hours.q': '干多少？',
   'pc.rw.plan': '算一算我自己的计划',
   'pc.strip.label': '你现在的情况',
   'pc.hours.option': '{hours}：每月 {amount}（{note}）',

@@ -147,17 +147,16 @@ function injuryCard(v) {
 }
 
 function workCard(v) {
-  const { sc, st, d, change, moved } = v;
+  const { sc, st, d, change } = v;
   const open = (st.options && st.options.jobs) || {};
   const j = SC.job(sc, d.job);
   return [question('work', t('pc.job.q')),
-    choices('job', sc.jobs.filter((x) => open[x.id]).map((x) => {
-      const tags = [];
-      if (moved && st.city && x.city !== st.city) tags.push(t('dec.job.move', { city: tx(SC.city(sc, x.city).name) }));
-      return { value: x.id, label: tx(x.name), cost: money(SC.income(x, 'full_time'), x.monthly_income_full_time.estimate), note: tags.join(' · ') };
-    }), d.job, (x) => change('job', x), 'choices-stack choices-tight'),
+    // Each job's name says its city, so a move shows without a tag.
+    choices('job', sc.jobs.filter((x) => open[x.id]).map((x) => ({
+      value: x.id, label: tx(x.name), cost: money(SC.income(x, 'full_time'), x.monthly_income_full_time.estimate),
+    })), d.job, (x) => change('job', x), 'choices-stack choices-tight'),
     // Hours: a smaller choice, on the same card (the income of each beside it).
-    select('hours', t('dec.hours'), ['part_time', 'full_time', 'long_hours'].map((x) => ({
+    select('hours', t('pc.hours.q'), ['part_time', 'full_time', 'long_hours'].map((x) => ({
       value: x, label: t('pc.hours.option', { hours: t('hours.' + x), amount: money(SC.income(j, x), j && j.monthly_income_full_time.estimate), note: t('hours.note.' + x) }),
     })), d.hours, (y) => change('hours', y))];
 }

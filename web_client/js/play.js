@@ -726,7 +726,7 @@ function decisionForm() {
   const prev = S.lastStage && S.lastStage.round === st.stage.index - 1 ? S.lastStage.decisions : null;
   return renderDecisions({
     sc: S.sc, st: st, d: S.draft, steps: steps, step: S.step || 0, editing: !!S.editing, prev: prev,
-    moved: !!S.lastStage, lastPhase: S.lastStage ? S.lastStage.phase : null,
+    lastPhase: S.lastStage ? S.lastStage.phase : null,
     paused: S.room.status === 'paused', error: S.decideError,
     complete: EXPLICIT.every((k) => S.draft[k] !== null && S.draft[k] !== undefined),
     change: changeDraft,
