@@ -160,6 +160,34 @@ def _check(req: PlanRequest, year: int) -> int:
     return age
 
 
+def retirement_facts(
+    sex: str, birth_year: int, work_kind: str, year: int = PLAN_YEAR
+) -> dict[str, Any]:
+    """When a person of this sex, birth year and kind of work may draw a pension, and how many
+    years it needs then (for the guide's calculator); a :class:`PlanError` for an impossible
+    birth year."""
+    age = year - birth_year
+    if not LEGAL_WORKING_AGE <= age <= 100:
+        raise PlanError(
+            "plan/bad_birth_year",
+            "birth_year",
+            f"出生年份要让你今年在{LEGAL_WORKING_AGE}到100岁之间。",
+            f"The birth year must make you {LEGAL_WORKING_AGE} to 100 this year.",
+        )
+    group = retirement_group(sex, work_kind)
+    months = policy.statutory_retirement_age_months(group, birth_year)
+    from_age = policy.statutory_retirement_age(group, birth_year)
+    return {
+        "group": group.value,
+        "age_years": months // 12,
+        "age_months": months % 12,
+        "pension_from_age": from_age,
+        "year": birth_year + from_age,
+        "minimum_years": policy.minimum_contribution_years(max(birth_year + from_age, year)),
+        "source": RETIREMENT_SOURCE,
+    }
+
+
 def make_plan(
     req: PlanRequest, scenarios: Mapping[str, Scenario], year: int = PLAN_YEAR
 ) -> dict[str, Any]:

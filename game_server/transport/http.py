@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import segno
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
@@ -174,6 +174,21 @@ async def my_plan(request: Request, service: ServiceDep) -> Response:
     except plan.PlanError as e:
         return JSONResponse({"error": e.view()}, status_code=422, headers=NO_STORE)
     return JSONResponse(body, headers=NO_STORE)
+
+
+@router.get("/api/retirement")
+async def retirement(
+    sex: Literal["male", "female"],
+    birth_year: int,
+    work_kind: Literal["platform_rider", "platform_driver", "domestic", "flexible", "factory"] = (
+        "flexible"
+    ),
+) -> Response:
+    """The retirement age (the cohort's reform age) and the minimum years then."""
+    try:
+        return JSONResponse(plan.retirement_facts(sex, birth_year, work_kind))
+    except plan.PlanError as e:
+        return JSONResponse({"error": e.view()}, status_code=422)
 
 
 @router.get("/api/leaderboard")

@@ -67,3 +67,36 @@ def test_guide_texts_are_the_chosen_places_own(pages: Pages) -> None:
         if value.startswith("hangzhou-rider|hangzhou"):
             assert "河北" not in text
             assert "北京" not in text
+
+
+def test_guide_calculator_follows_the_cohort_and_refuses_too_few_years(pages: Pages) -> None:
+    page = pages.phone()
+    page.goto("/guide.html#calc")
+    expect(page.locator("#calc-pension")).to_be_visible()
+    # Born 1990, a man: 63, and from 2039 at least 20 years.
+    expect(page.locator("#calc-result")).to_contain_text("63岁退休")
+    page.locator("#calc-years").fill("1")
+    page.locator("#calc-btn").click()
+    expect(page.locator("#calc-refusal")).to_contain_text("交 1 年拿不到按月的职工养老金")
+    expect(page.locator("#calc-refusal")).to_contain_text("最少要交 20 年")
+    expect(page.locator("#calc-pension")).to_have_count(0)
+    # A woman born mid-1975 (a flexible worker, the 55 group): 66 months after January 1970,
+    # 66 // 4 + 1 = 17 months later, 56 years 5 months: the pension from 57, in 2032, with at
+    # least 16.5 years.
+    page.locator("#calc-sex").select_option("female")
+    page.locator("#calc-birth").fill("1975")
+    page.locator("#calc-years").fill("17")
+    page.locator("#calc-btn").click()
+    expect(page.locator("#calc-result")).to_contain_text("交 17 年，57岁退休")
+    page.locator("#calc-years").fill("16")
+    page.locator("#calc-btn").click()
+    expect(page.locator("#calc-refusal")).to_contain_text("最少要交 16.5 年")
+
+
+def test_retirement_endpoint(server: ServerProcess) -> None:
+    got = httpx.get(server.http_url + "/api/retirement?sex=male&birth_year=1968", timeout=10)
+    assert got.json()["pension_from_age"] == 61
+    assert got.json()["minimum_years"] == 15
+    bad = httpx.get(server.http_url + "/api/retirement?sex=male&birth_year=2020", timeout=10)
+    assert bad.status_code == 422
+    assert bad.json()["error"]["code"] == "plan/bad_birth_year"

@@ -603,6 +603,7 @@ export default {
   'g.calc.note': 'In today\'s money, no interest on the account, average wage held constant.',
 
   // player (phone lesson)
+  'g.calc.short': '{years} years give no monthly employees\' pension: retiring at {age} you need at least {min}. Pay on after retiring until {min}, or make up the years in one sum.',
   'pc.hours.q': 'Hours',
   'pc.rw.plan': 'Work out my own plan',
   'pc.strip.label': 'Where you stand',

@@ -616,6 +616,7 @@ export default {
   'g.calc.note': '按今天的钱算，不算个人账户利息，平均工资不变。',
 
   // player (phone lesson)
+  'g.calc.short': '交 {years} 年拿不到按月的职工养老金：你{age}岁退休时最少要交 {min} 年。可以退休后接着交到 {min} 年，或者一次补缴。',
   'pc.hours.q': '干多少？',
   'pc.rw.plan': '算一算我自己的计划',
   'pc.strip.label': '你现在的情况',
