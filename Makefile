@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run play test lint validate balance bench-engine loadtest bench clean
+.PHONY: run play test lint validate balance bench-engine loadtest bench screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ test: $(STAMP)
 	bash scripts/ensure-browser.sh $(BIN)
 	$(BIN)/python -m game_server validate scenarios
 	$(BIN)/python -m pytest
+
+## screenshots: refresh docs/screenshots from the page tour (make test writes its pictures to a temp folder)
+screenshots: $(STAMP)
+	bash scripts/ensure-browser.sh $(BIN)
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/web/test_web_pages.py
 
 ## lint: ruff and mypy strict
 lint: $(STAMP)

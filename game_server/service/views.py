@@ -17,6 +17,7 @@ from game_server.engine import (
 )
 from game_server.engine.events import Event
 from game_server.engine.state import StageRecord
+from game_server.service.choices import round_options
 from game_server.service.lives import decisions_to_dict
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -97,6 +98,7 @@ def status_view(scenario: Scenario, state: LifeState) -> dict[str, Any]:
             "start_year": state.year,
         }
         out["defaults"] = decisions_to_dict(default_decisions(scenario, state))
+        out["options"] = round_options(scenario, state)
     return out
 
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import hmac
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import segno
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from game_server.content.schema import Scenario
 from game_server.engine import policy
 from game_server.lan import JoinBase, join_base, lan_addresses
 from game_server.protocol.errors import ProtocolError
+from game_server.service import plan
 from game_server.service.rooms import HOST, RoomService, _hash
 from game_server.stores.results import ResultsStore
 
@@ -179,6 +181,38 @@ async def calculator(
         },
         "note": "today's yuan, no interest on the account, average wage held constant",
     }
+
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@router.post("/api/plan")
+async def my_plan(request: Request, service: ServiceDep) -> Response:
+    """ "My plan" from the worker's own situation: computed and returned, never stored."""
+    try:
+        raw = await request.json()
+    except ValueError:
+        raw = None
+    try:
+        body = plan.make_plan(plan.parse_request(raw), service.scenarios)
+    except plan.PlanError as e:
+        return JSONResponse({"error": e.view()}, status_code=422, headers=NO_STORE)
+    return JSONResponse(body, headers=NO_STORE)
+
+
+@router.get("/api/retirement")
+async def retirement(
+    sex: Literal["male", "female"],
+    birth_year: int,
+    work_kind: Literal["platform_rider", "platform_driver", "domestic", "flexible", "factory"] = (
+        "flexible"
+    ),
+) -> Response:
+    """The retirement age (the cohort's reform age) and the minimum years then."""
+    try:
+        return JSONResponse(plan.retirement_facts(sex, birth_year, work_kind))
+    except plan.PlanError as e:
+        return JSONResponse({"error": e.view()}, status_code=422)
 
 
 @router.get("/api/leaderboard")

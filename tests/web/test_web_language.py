@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from player_life import CAREFUL, SCENARIOS, live_a_life
 from playwright.sync_api import Page, expect
 from web_support import Pages
 
@@ -77,3 +78,34 @@ def test_english_browser_gets_english(pages: Pages) -> None:
     page.goto("/guide.html")
     expect(page.locator("#lang-toggle")).to_have_text("English")
     assert lang_of(page) == "zh-CN"
+
+
+LATIN_WORD = re.compile(r"[A-Za-z]+")
+LATIN_ALLOWED = {"English", "App"}
+"""Latin words a Chinese screen may show: the language button's own name, and "App" in the
+names of official apps (掌上12333 App). Numbers such as 12333 are not words."""
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_no_english_on_chinese_player_screens(pages: Pages, scenario: str) -> None:
+    """Every screen of a careful life (which shows the most kinds of card) in zh-CN: no Latin
+    words outside the allowlist in the text on show."""
+    load = live_a_life(pages.phone(locale="zh-CN"), scenario, CAREFUL)
+    found = {}
+    for screen in load.screens:
+        words = set(LATIN_WORD.findall(screen.text)) - LATIN_ALLOWED
+        if words:
+            found[screen.name] = sorted(words)
+    assert not found, found
+
+
+RAW_KEY = re.compile(
+    r"\b(?:pc|plan|g|payer|dec|sum|led|cf|end|rw|hap|why|kind|part|pension|medical)\.[a-z_.]+"
+)
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_no_raw_catalogue_key_on_player_screens(pages: Pages, locale: str) -> None:
+    load = live_a_life(pages.phone(locale=locale), "shenzhen-driver", CAREFUL)
+    found = {s.name: RAW_KEY.findall(s.text) for s in load.screens if RAW_KEY.search(s.text)}
+    assert not found, found

@@ -11,11 +11,13 @@ from web_support import (
     WAIT_MS,
     Pages,
     create_workshop,
+    decide,
     join_typed,
     round_title,
     session_of,
     visible_screen,
     wait_result,
+    walk_cards,
 )
 
 WATCH_RECONNECTING = """
@@ -65,6 +67,7 @@ def test_refresh_and_reconnect_mid_round(pages: Pages) -> None:
         seat["token"],
     )
     expect(a.locator("#pension-residents")).to_be_checked()
+    walk_cards(a, {})
     expect(a.locator("#decide-btn")).to_have_text("就这么选")
     expect(host.locator("#host-count")).to_have_text("2 人已加入")
     expect(host.locator("#host-players > li")).to_have_count(2)
@@ -90,14 +93,28 @@ def test_refresh_and_reconnect_mid_round(pages: Pages) -> None:
     assert a.evaluate("() => window.__reconnectingSeen") > seen_before
     assert visible_screen(a) == "screen-round"
 
-    # 4. Change the decision after coming back, then the other player decides: the round
-    # closes with both decisions in.
+    # 4. Change the decision, and send it during a 20-second network loss: it waits to be
+    # sent (and says so, not "sent"); back online it goes in, in the same seat.
     a.locator("#change-btn").click()
     expect(a.locator("#decision-form")).to_be_visible()
+    while a.locator("#decision-form").get_attribute("data-step") != "pension":
+        a.locator("#prev-step").click()
     a.locator("#pension-none").check()
+    walk_cards(a, {})
+    a.context.set_offline(True)
+    expect(a.locator("#reconnecting")).to_be_visible()
     a.locator("#decide-btn").click()
+    expect(a.locator("#waiting")).to_contain_text("等着发送")
+    expect(a.locator("#live")).to_contain_text("等着发送")
+    expect(a.locator("#waiting")).not_to_contain_text("已交上")
+    a.wait_for_timeout(20_000)
+    expect(a.locator("#waiting")).to_contain_text("等着发送")
+    a.context.set_offline(False)
+    expect(a.locator("#reconnecting")).to_be_hidden(timeout=WAIT_MS)
+    expect(a.locator("#waiting")).to_contain_text("你的选择已交上", timeout=WAIT_MS)
     expect(a.locator("#decided-count")).to_have_text("已有 1 / 2 人选好")
-    b.locator("#decide-btn").click()
+    assert session_of(a, code)["player_id"] == seat["player_id"]
+    decide(b)
     for phone in (a, b):
         wait_result(phone)
     expect(host.locator("#host-defaulted")).to_contain_text("2 人中 2 人自己选了")

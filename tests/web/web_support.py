@@ -39,8 +39,6 @@ CHROMIUM_ARGS = [
 PHONE = {"width": 360, "height": 640}
 DESKTOP = {"width": 1280, "height": 720}
 
-SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 LOCAL_SCHEMES = {"http", "https", "ws", "wss"}
 INLINE_SCHEMES = {"data", "blob"}
@@ -241,14 +239,46 @@ def round_title(page: Page) -> tuple[int, int]:
 
 
 def decide(page: Page, pension: str | None = None) -> None:
-    """On the round screen: optionally choose a pension scheme, then submit."""
-    expect(page.locator("#decision-form")).to_be_visible(timeout=WAIT_MS)
-    if pension is not None:
-        radio = page.locator(f"#pension-{pension}")
-        if radio.count():  # working rounds only
-            radio.check()
-            expect(page.locator(f"#pension-{pension}")).to_be_checked()
+    """On the round screen: keep everything, or (round 1, or ``pension`` given) go through the
+    decision cards, tapping "none" where a card still needs an answer, then submit."""
+    form = page.locator("#decision-form")
+    expect(form).to_be_visible(timeout=WAIT_MS)
+    if form.get_attribute("data-step") == "keep":
+        if pension is None:
+            page.locator("#decide-btn").click()
+            return
+        page.locator("#edit-btn").click()
+    walk_cards(page, {"pension": pension} if pension else {})
     page.locator("#decide-btn").click()
+
+
+UNANSWERED = {"pension": "#pension-none", "medical": "#medical-none", "injury": "#accident-no"}
+"""What a tap-through player taps on a card that needs an explicit answer."""
+
+
+def walk_cards(
+    page: Page, picks: dict[str, str], on_card: Callable[[str], None] | None = None
+) -> None:
+    """Through the decision cards up to the last one (its ``#decide-btn`` in view): on each
+    card, ``picks[step]`` is the value to choose (``pension: "employee"`` checks
+    ``#pension-employee``), else "none" where an answer is needed; ``on_card(step)`` is called
+    on each card as it shows."""
+    form = page.locator("#decision-form")
+    while True:
+        step = form.get_attribute("data-step") or ""
+        if on_card is not None:
+            on_card(step)
+        radio_name = {"injury": "accident", "work": "job"}.get(step, step)
+        if step in picks:
+            radio = page.locator(f"#{radio_name}-{picks[step]}")
+            if radio.count() and radio.is_enabled():
+                radio.check()
+        elif step in UNANSWERED and not form.locator("input[type=radio]:checked").count():
+            page.locator(UNANSWERED[step]).check()
+        if page.locator("#decide-btn").count():
+            return
+        page.locator("#next-step").click()
+        expect(form).not_to_have_attribute("data-step", step)
 
 
 def wait_result(page: Page) -> None:
@@ -283,6 +313,7 @@ def check_end_screen(page: Page) -> dict[str, str]:
     expect(score.locator(".big-number")).to_have_text(re.compile(r"^\s*[\d,]+\s*/\s*1000\s*$"))
     expect(page.locator("#score-parts > li")).to_have_count(4)
     expect(page.locator("#badges")).to_be_visible()
+    expect(page.locator("#decided-by")).to_be_visible()
     cf = page.locator("#counterfactual")
     expect(cf).to_be_visible()
     scores = {}

@@ -1,11 +1,12 @@
 // The social security guide: the schemes open to gig and migrant workers, with the figures of a
 // chosen place taken from the scenario data (each with its source), an eligibility check and the
 // contribution calculator (GET /api/calculator).
-import { t, tx, initLang, onLangChange } from './i18n.js';
+import { t, tx, initLang, onLangChange, getLang } from './i18n.js';
 import { money, pct, num } from './format.js';
 import { h, $, clear, icon, iconText, card, refreshReadButtons } from './ui.js';
 import * as SC from './scenario.js';
 import { realWorldCard } from './common.js';
+import { planSection } from './plan-form.js';
 
 const G = { all: [], place: null, calc: null, calcError: '', elig: null, timer: null };
 
@@ -71,7 +72,8 @@ function render() {
   root.appendChild(h('nav', { 'aria-label': t('g.toc') }, h('ul', { class: 'toc' },
     SCHEMES.map((s) => h('li', null, h('a', { href: '#scheme-' + s }, t('scheme.' + s)))),
     h('li', null, h('a', { href: '#elig' }, t('g.elig.title'))),
-    h('li', null, h('a', { href: '#calc' }, t('g.calc.title'))))));
+    h('li', null, h('a', { href: '#calc' }, t('g.calc.title'))),
+    h('li', null, h('a', { href: '#plan' }, t('plan.title'))))));
   root.appendChild(h('div', { class: 'card form' },
     h('label', { for: 'guide-place' }, t('g.place')),
     placeOptions('guide-place', G.place, (p) => { if (p) { G.place = p; render(); const s = $('guide-place'); if (s) s.focus(); } }),
@@ -81,18 +83,13 @@ function render() {
   root.appendChild(grid);
   root.appendChild(eligSection());
   root.appendChild(calcSection());
+  root.appendChild(planSection(G.all));
   refreshReadButtons();
 }
 
 function cardsFor(scheme) {
-  const own = G.place.sc.real_world.filter((r) => r.scheme === scheme);
-  if (own.length) return own;
-  const seen = {};
-  const out = [];
-  for (const sc of G.all) for (const r of sc.real_world) {
-    if (r.scheme === scheme && !seen[r.channel]) { seen[r.channel] = true; out.push(r); }
-  }
-  return out.slice(0, 2);
+  // Only the chosen place's own steps: another scenario's would name another city.
+  return G.place.sc.real_world.filter((r) => r.scheme === scheme);
 }
 
 function schemeCard(scheme) {
@@ -239,12 +236,15 @@ function eligResult(e) {
 
 function calcSection() {
   const place = G.calcPlace || G.place;
-  const v = G.calcInput || { base: 60, years: 15, age: 63 };
+  const v = G.calcInput || { base: 60, years: 20, sex: 'male', birth: 1990 };
   const base = h('input', { type: 'range', class: 'range', id: 'calc-base', min: 60, max: 300, step: 5, value: String(v.base), 'aria-describedby': 'calc-base-out', 'data-testid': 'calc-base' });
   const baseOut = h('output', { id: 'calc-base-out', for: 'calc-base' }, v.base + '%');
   base.addEventListener('input', () => { baseOut.textContent = base.value + '%'; schedule(); });
   const years = h('input', { type: 'number', id: 'calc-years', min: 1, max: 50, value: String(v.years), inputmode: 'numeric', 'data-testid': 'calc-years', onchange: schedule });
-  const age = h('input', { type: 'number', id: 'calc-age', min: 50, max: 70, value: String(v.age), inputmode: 'numeric', 'data-testid': 'calc-age', onchange: schedule });
+  // The retirement age follows sex and birth year (the server says which, by the engine's rule).
+  const sex = h('select', { id: 'calc-sex', 'data-testid': 'calc-sex', onchange: schedule },
+    h('option', { value: 'male', selected: v.sex === 'male' }, t('plan.male')), h('option', { value: 'female', selected: v.sex === 'female' }, t('plan.female')));
+  const birth = h('input', { type: 'number', id: 'calc-birth', min: 1926, max: 2010, value: String(v.birth), inputmode: 'numeric', 'data-testid': 'calc-birth', onchange: schedule });
   const form = h('form', { class: 'form', id: 'calc-form', 'data-testid': 'calc-form', onsubmit: (e) => { e.preventDefault(); calculate(); } },
     h('label', { for: 'calc-place' }, t('g.calc.place')),
     placeOptions('calc-place', place, (p) => { G.calcPlace = p; schedule(); }),
@@ -252,8 +252,10 @@ function calcSection() {
     base,
     h('label', { for: 'calc-years' }, t('g.calc.years')),
     years,
-    h('label', { for: 'calc-age' }, t('g.calc.age')),
-    age,
+    h('label', { for: 'calc-sex' }, t('plan.sex')),
+    sex,
+    h('label', { for: 'calc-birth' }, t('plan.birth')),
+    birth,
     h('div', { class: 'action-bar' }, h('button', { type: 'submit', class: 'btn btn-primary btn-big', id: 'calc-btn', 'data-testid': 'calc-btn' }, icon('coin'), h('span', null, t('g.calc.go')))));
   const out = h('div', { id: 'calc-result', class: 'calc-out', 'data-testid': 'calc-result', 'aria-live': 'polite' });
   fillCalc(out);
@@ -271,13 +273,34 @@ async function calculate() {
   const sel = $('calc-place').value.split('|');
   const input = {
     base: Number($('calc-base').value),
-    years: Math.max(1, Math.min(50, Math.round(Number($('calc-years').value) || 15))),
-    age: Math.max(50, Math.min(70, Math.round(Number($('calc-age').value) || 63))),
+    years: Math.max(1, Math.min(50, Math.round(Number($('calc-years').value) || 20))),
+    sex: $('calc-sex').value,
+    birth: Math.round(Number($('calc-birth').value) || 0),
   };
   G.calcInput = input;
   G.calcPlace = placeOf(sel[0], sel[1]);
-  const q = new URLSearchParams({ scenario_id: sel[0], city: sel[1], base_pct: String(input.base), years: String(input.years), retirement_age: String(input.age) });
+  G.calcRefusal = '';
   try {
+    const rr = await fetch('/api/retirement?' + new URLSearchParams({ sex: input.sex, birth_year: String(input.birth) }).toString());
+    const ret = await rr.json();
+    if (!rr.ok) {
+      G.calc = null;
+      G.calcRefusal = getLang() === 'en' ? ret.error.message.en : ret.error.message.zh;
+      const out0 = $('calc-result');
+      if (out0) fillCalc(out0);
+      return;
+    }
+    input.age = ret.pension_from_age;
+    input.min = ret.minimum_years;
+    if (input.years < ret.minimum_years) {
+      // Too few years for a monthly pension: say so, and what can be done.
+      G.calc = null;
+      G.calcRefusal = t('g.calc.short', { years: input.years, min: ret.minimum_years, age: ret.pension_from_age });
+      const out1 = $('calc-result');
+      if (out1) fillCalc(out1);
+      return;
+    }
+    const q = new URLSearchParams({ scenario_id: sel[0], city: sel[1], base_pct: String(input.base), years: String(input.years), retirement_age: String(input.age) });
     const r = await fetch('/api/calculator?' + q.toString());
     if (!r.ok) throw new Error(String(r.status));
     G.calc = await r.json();
@@ -294,6 +317,7 @@ async function calculate() {
 function fillCalc(out) {
   clear(out);
   if (G.calcError) { out.appendChild(h('p', { class: 'form-error' }, G.calcError)); return; }
+  if (G.calcRefusal) { out.appendChild(h('p', { class: 'warn-note', id: 'calc-refusal', 'data-testid': 'calc-refusal', role: 'alert' }, iconText('alert', G.calcRefusal))); return; }
   const c = G.calc;
   if (!c) return;
   const est = c.estimate;

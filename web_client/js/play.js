@@ -1,16 +1,18 @@
 // The player page (phone): join or play alone, the lobby quiz, each round's situation and
 // decisions, what happened, and the end of the life.
 import { t, tx, txOther, initLang, onLangChange, isEn } from './i18n.js';
-import { money, pct, yrs, num } from './format.js';
+import { money, yrs, num } from './format.js';
 import {
   h, $, clear, icon, iconText, card, radios, announce, toast, msgId, serverNow, fmtClock, bar,
-  reducedMotion, refreshReadButtons,
+  refreshReadButtons,
 } from './ui.js';
 import { GameSocket, loadSession, saveSession, dropSession, rememberLast, lastCode } from './net.js';
 import * as SC from './scenario.js';
 import { timeline } from './chart.js';
 import { BADGE_TEXT, badgeTitle } from './badges.js';
-import { realWorldCard } from './common.js';
+import { renderDecisions, stepsFor, keptLines, EXPLICIT } from './decision-cards.js';
+import { eventList, stageSummary, outcomeText as outcomeOf } from './stage-result.js';
+import { scoreCard, counterfactualCard, doItForReal } from './end-view.js';
 
 const NICKS_ZH = ['向日葵', '小蜜蜂', '蒲公英', '小松鼠', '山茶花', '小海豚', '银杏叶', '小骆驼'];
 const NICKS_EN = ['Sunflower', 'Bee', 'Dandelion', 'Squirrel', 'Camellia', 'Dolphin', 'Ginkgo', 'Camel'];
@@ -55,6 +57,11 @@ async function init() {
     S.fromLink = true; // the QR link or the home page's code: only the nickname is left to give
   }
   if (p.has('solo')) S.startMode = 'solo';
+  // Draw the start screen once, with its scenario list: a list arriving after the first paint
+  // pushed the forms down (layout shift). A slow network waits at most 3 seconds.
+  try {
+    S.scenarios = await Promise.race([SC.listScenarios(), new Promise((resolve) => setTimeout(() => resolve(null), 3000))]);
+  } catch (e) { S.scenarios = null; }
   go('start');
 }
 
@@ -95,6 +102,8 @@ function resume(session) {
     S.draftRound = c.draftRound === undefined ? -1 : c.draftRound;
     S.sentRound = c.sentRound === undefined ? null : c.sentRound;
     S.ack = c.ack || null;
+    S.step = c.step || 0;
+    S.editing = !!c.editing;
     S.message = { title: t('net.connecting'), text: '' };
     go('message');
     ensureScenario(session.scenario_id).then(() => { if (S.view === 'message') chooseView(); }).catch(() => {});
@@ -111,7 +120,7 @@ function saveCache() {
   if (!s || !S.status) return;
   s.cache = {
     room: S.room, status: S.status, lastStage: S.lastStage, lastClosed: S.lastClosed, lifeOver: S.lifeOver,
-    draft: S.draft, draftRound: S.draftRound, sentRound: S.sentRound, ack: S.ack,
+    draft: S.draft, draftRound: S.draftRound, sentRound: S.sentRound, ack: S.ack, step: S.step, editing: S.editing,
   };
   saveSession(s);
 }
@@ -164,6 +173,7 @@ function onStatus(status) {
     renderStart();
   }
   if (status === 'open' && S.wasDown) announce(t('net.back'));
+  if (S.view === 'round') updateWaiting();
   S.wasDown = status === 'reconnecting';
 }
 
@@ -353,6 +363,7 @@ function onAck(m) {
   if (req.type === 'decide') {
     if (req.round === S.room.round && S.sentRound === req.round) {
       S.ack = { decided: m.decided, total: m.total };
+      announce(t('pc.sent'));
       if (S.view === 'round') updateWaiting();
     }
   } else if (req.type === 'quiz_answer') {
@@ -467,8 +478,10 @@ function renderStrip() {
   const strip = $('statusbar');
   if (!strip) return;
   const st = S.status;
-  const show = !!(S.session && st && S.sc && (S.view === 'round' || S.view === 'result' || S.view === 'end'));
+  // Not on a stage's result: its summary shows the savings and the score itself.
+  const show = !!(S.session && st && S.sc && (S.view === 'round' || S.view === 'end'));
   strip.hidden = !show;
+  strip.setAttribute('aria-label', t('pc.strip.label'));
   if (!show) return;
   clear(strip);
   const score = currentScore();
@@ -583,8 +596,7 @@ async function fillScenarios(box) {
         h('input', { type: 'radio', name: 'scenario', id: id, value: s.id, checked: s.id === wanted, 'data-testid': id, onchange: () => { S.soloScenario = s.id; } }),
         h('span', { class: 'scenario-body' },
           h('strong', null, tx(s.title)),
-          h('span', { class: 'scenario-who' }, t('start.persona', { name: tx(s.persona.name), age: s.start_age })),
-          h('span', { class: 'scenario-story' }, tx(s.persona.story)))));
+          h('span', { class: 'scenario-who' }, t('start.persona', { name: tx(s.persona.name), age: s.start_age })))));
     }
   } catch (e) {
     clear(box).appendChild(h('p', { class: 'form-error' }, t('err.scenarios')));
@@ -598,16 +610,16 @@ function renderLobby() {
   const sc = S.sc;
   const solo = S.room.mode === 'solo';
   if (!sc) { root.appendChild(h('p', null, t('loading'))); return; }
-  root.appendChild(h('h2', { id: 'lobby-title' }, solo ? tx(sc.title) : t('lobby.in', { code: S.session ? S.session.code : '' })));
+  root.appendChild(h('h1', { id: 'lobby-title', class: 'screen-title' }, solo ? tx(sc.title) : t('lobby.in', { code: S.session ? S.session.code : '' })));
   if (!solo) {
     root.appendChild(h('p', { class: 'lead' }, iconText('clock', t('lobby.wait'))));
     root.appendChild(h('p', { id: 'player-count', class: 'muted', 'data-testid': 'player-count' }, t('lobby.count', { n: S.room.playerCount })));
   }
-  root.appendChild(card({ title: tx(sc.persona.name), icon: 'user', id: 'persona-card', testid: 'persona-card' },
+  root.appendChild(card({ level: 'h2', title: tx(sc.persona.name), icon: 'user', id: 'persona-card', testid: 'persona-card' },
     h('p', null, tx(sc.persona.story)),
     h('p', { class: 'muted' }, t('lobby.persona.start', { age: sc.start_year - sc.persona.birth_year, year: sc.start_year }))));
   root.appendChild(h('section', { 'aria-labelledby': 'quiz-pre-title', class: 'quiz-block' },
-    h('h3', { id: 'quiz-pre-title' }, iconText('question', t('quiz.pre.title'))),
+    h('h2', { id: 'quiz-pre-title', class: 'card-title' }, iconText('question', t('quiz.pre.title'))),
     h('p', { class: 'muted' }, t('quiz.pre.intro')),
     h('div', { id: 'pre-quiz', 'data-testid': 'pre-quiz' })));
   renderQuiz($('pre-quiz'), 'pre');
@@ -683,74 +695,30 @@ function isQuizPending(qid, phase) {
   return Object.keys(box).some((k) => box[k].type === 'quiz_answer' && box[k].question_id === qid && box[k].phase === phase);
 }
 
-// --- A round: the situation and the decisions ----------------------------------------------
+// --- A round: one decision per card ------------------------------------------------------
 
 function draftFor() {
   const st = S.status;
   if (S.draftRound !== S.room.round || !S.draft) {
     S.draft = Object.assign({}, st.defaults);
     S.draftRound = S.room.round;
+    S.step = 0;
+    // The first round asks for each insurance choice: nothing is chosen for the player.
+    const first = st.stage.index === 0;
+    if (first) for (const k of EXPLICIT) S.draft[k] = null;
+    S.editing = first;
   }
   return S.draft;
-}
-
-function coverText(d, year) {
-  const sc = S.sc;
-  const items = [];
-  if (!d) return [t('cover.nothing')];
-  if (d.pension === 'employee') items.push(t('cover.pension.employee', { pct: d.pension_base_pct }));
-  else if (d.pension === 'residents') items.push(t('cover.pension.residents', { tier: money(d.residents_tier) }));
-  if (d.medical !== 'none') items.push(t('cover.medical.' + d.medical));
-  const j = d.job ? SC.job(sc, d.job) : null;
-  if (j && SC.pilotOn(j, year)) items.push(t('cover.pilot'));
-  if (d.accident_insurance) items.push(t('cover.accident'));
-  return items.length ? items : [t('cover.nothing')];
-}
-
-function situationCard() {
-  const st = S.status;
-  const sc = S.sc;
-  const stage = st.stage;
-  const d = S.draft;
-  const working = stage.phase === 'working';
-  const j = d.job ? SC.job(sc, d.job) : null;
-  const c = SC.city(sc, st.city);
-  const prev = S.lastStage && S.lastStage.round === stage.index - 1 ? S.lastStage.decisions : null;
-  const rows = [];
-  rows.push(h('li', null, iconText('user', t('sit.age', { a0: stage.start_age, a1: stage.start_age + stage.years - 1, years: stage.years }))));
-  if (working && j) {
-    rows.push(h('li', null, iconText('work', t('sit.job', { job: tx(j.name), hours: t('hours.' + d.hours) }))));
-    rows.push(h('li', null, iconText('coin', t('sit.income', { amount: money(SC.income(j, d.hours), j.monthly_income_full_time.estimate) }))));
-  } else {
-    rows.push(h('li', null, iconText('home', t('sit.retired', { city: tx(c.name) }))));
-    if (st.monthly_pension > 0) rows.push(h('li', null, iconText('coin', t('sit.pension', { amount: money(st.monthly_pension) }))));
-  }
-  rows.push(h('li', { class: st.savings < 0 ? 'neg' : '' }, iconText('wallet', st.savings < 0 ? t('sit.debt', { amount: money(-st.savings) }) : t('sit.savings', { amount: money(st.savings) }))));
-  rows.push(h('li', null, iconText('heart', t('sit.health', { health: Math.round(st.health) }))));
-  const yearsLine = st.residents_years > 0
-    ? t('sit.years.both', { years: yrs(st.employee_years), min: yrs(st.minimum_years), res: st.residents_years })
-    : t('sit.years', { years: yrs(st.employee_years), min: yrs(st.minimum_years) });
-  rows.push(h('li', null, iconText('calendar', yearsLine)));
-  rows.push(h('li', null, iconText('shield', t('sit.cover') + ' ' + coverText(prev, stage.start_year).join(t('list.sep')))));
-  return card({ title: t('sit.title'), icon: 'user', id: 'situation', testid: 'situation' }, h('ul', { class: 'facts' }, rows));
 }
 
 function renderRound() {
   const root = clear($('screen-round'));
   const st = S.status;
   if (!S.sc || !st || !st.stage) { root.appendChild(h('p', null, t('loading'))); return; }
-  const stage = st.stage;
-  const d = draftFor();
-  const working = stage.phase === 'working';
-  root.appendChild(h('h2', { id: 'round-title', 'data-testid': 'round-title' },
-    t('round.title', { n: stage.index + 1, total: st.rounds })));
-  root.appendChild(h('p', { class: 'lead' },
-    iconText('calendar', t('round.years', { y0: stage.start_year, y1: stage.start_year + stage.years - 1, a0: stage.start_age, a1: stage.start_age + stage.years - 1 })),
-    ' ', h('span', { class: 'chip' + (working ? '' : ' chip-retired') }, t('phase.' + stage.phase))));
+  draftFor();
   root.appendChild(h('p', { class: 'countdown', id: 'countdown', 'data-testid': 'countdown', role: 'timer', hidden: true }));
   if (S.room.pool) root.appendChild(h('p', { class: 'notice notice-pool', id: 'pool-notice' }, iconText('pool', t('round.pool'))));
   if (S.room.status === 'paused') root.appendChild(h('p', { class: 'notice', id: 'paused-notice' }, iconText('pause', t('round.paused.note'))));
-  root.appendChild(situationCard());
   root.appendChild(h('div', { id: 'waiting', class: 'waiting', 'aria-live': 'polite', hidden: true }));
   root.appendChild(decisionForm());
   tick();
@@ -759,221 +727,54 @@ function renderRound() {
 
 function decisionForm() {
   const st = S.status;
-  const sc = S.sc;
-  const stage = st.stage;
+  const steps = stepsFor(st);
+  if (S.step >= steps.length) S.step = steps.length - 1;
+  const prev = S.lastStage && S.lastStage.round === st.stage.index - 1 ? S.lastStage.decisions : null;
+  return renderDecisions({
+    sc: S.sc, st: st, d: S.draft, steps: steps, step: S.step || 0, editing: !!S.editing, prev: prev,
+    lastPhase: S.lastStage ? S.lastStage.phase : null,
+    paused: S.room.status === 'paused', error: S.decideError,
+    complete: EXPLICIT.every((k) => S.draft[k] !== null && S.draft[k] !== undefined),
+    change: changeDraft,
+    goStep: (n) => { S.step = n; rerenderForm(true); saveCache(); },
+    edit: () => { S.editing = true; S.step = 0; rerenderForm(true); saveCache(); },
+    send: sendDecision,
+  });
+}
+
+function changeDraft(field, value) {
   const d = S.draft;
-  const working = stage.phase === 'working';
-  const year = stage.start_year;
-  const c = SC.cityOfDecision(sc, d, st);
-  const form = h('form', { id: 'decision-form', class: 'form decisions', 'data-testid': 'decision-form', onsubmit: (e) => { e.preventDefault(); sendDecision(); } });
-  form.appendChild(h('h3', { class: 'section-title' }, t('dec.title', { years: stage.years })));
-  form.appendChild(h('p', { class: 'muted' }, t('dec.intro')));
-  const change = (field, value) => {
-    d[field] = value;
-    if (field === 'pension') {
-      if (value === 'residents' && !d.residents_tier) d.residents_tier = c.residents_pension_tiers[Math.min(4, c.residents_pension_tiers.length - 1)];
-      if (value === 'none') d.personal_pension = 0;
-      if (value === 'employee' && !d.pension_base_pct) d.pension_base_pct = 60;
-    }
-    if (field === 'job') {
-      const nc = SC.city(sc, SC.job(sc, value).city);
-      if (d.pension === 'residents' && nc.residents_pension_tiers.indexOf(d.residents_tier) < 0) d.residents_tier = nc.residents_pension_tiers[0];
-    }
-    S.decideError = '';
-    rerenderForm();
-    saveCache();
-  };
-
-  if (working) {
-    // Job
-    form.appendChild(fieldset('f-job', 'work', t('dec.job'), radios('job', sc.jobs.map((j) => {
-      const moving = st.city && j.city !== st.city && S.lastStage;
-      const tags = [];
-      if (moving) tags.push({ icon: 'move', text: t('dec.job.move', { city: tx(SC.city(sc, j.city).name) }), cls: 'chip-soft' });
-      if (SC.pilotOn(j, year)) tags.push({ icon: 'shield', text: t('dec.job.pilot') });
-      else if (j.injury_pilot_from_year && j.injury_pilot_from_year.value < year + stage.years) tags.push({ icon: 'shield', text: t('dec.job.pilot.from', { year: j.injury_pilot_from_year.value }) });
-      return {
-        value: j.id, label: tx(j.name),
-        cost: t('per.month', { amount: money(SC.income(j, 'full_time'), j.monthly_income_full_time.estimate) }) + ' · ' + t('hours.full_time'),
-        note: tx(j.description),
-        tags: tags,
-      };
-    }), d.job, (v) => change('job', v), 'choices-stack')));
-    // Hours
-    const j = SC.job(sc, d.job);
-    form.appendChild(fieldset('f-hours', 'clock', t('dec.hours'), radios('hours', ['part_time', 'full_time', 'long_hours'].map((hrs) => ({
-      value: hrs, label: t('hours.' + hrs),
-      cost: t('per.month', { amount: money(SC.income(j, hrs), j && j.monthly_income_full_time.estimate) }),
-      note: t('hours.note.' + hrs),
-    })), d.hours, (v) => change('hours', v))));
-  }
-
-  // Pension
-  const short = st.employee_years > 0 && st.employee_years < st.minimum_years;
-  if (working) {
-    const empOk = SC.employeeAllowed(sc, c, year);
-    const resOk = stage.start_age < SC.RULES.residentsAge.value;
-    const tier = d.residents_tier || c.residents_pension_tiers[0];
-    const pensionBox = fieldset('f-pension', 'coin', t('dec.pension'), radios('pension', [
-      { value: 'none', label: t('pension.none'), cost: money(0), note: t('pension.none.note') },
-      {
-        value: 'residents', label: t('pension.residents'), disabled: !resOk,
-        cost: t('per.year.month', { year: money(tier), month: money(tier / 12) }),
-        note: resOk ? t('pension.residents.note', { basic: money(c.residents_pension_basic_monthly.value, c.residents_pension_basic_monthly.estimate) }) : t('pension.residents.closed'),
-      },
-      {
-        value: 'employee', label: t('pension.employee'), disabled: !empOk,
-        cost: t('per.month', { amount: money(SC.employeePensionMonthly(c, d.pension_base_pct || 60), SC.employeePensionEstimate(c)) }),
-        note: empOk ? t('pension.employee.note', { min: yrs(st.minimum_years) }) : t('pension.employee.hukou', { city: tx(c.name), year: c.hukou_limit_lifted_year && c.hukou_limit_lifted_year.value }),
-      },
-    ], d.pension, (v) => change('pension', v), 'choices-stack'));
-    if (d.pension === 'residents') {
-      pensionBox.appendChild(selectField('residents-tier', t('pension.tier'), c.residents_pension_tiers.map((v) => ({
-        value: v, label: t('per.year.month', { year: money(v), month: money(v / 12) }),
-      })), tier, (v) => change('residents_tier', Number(v))));
-    }
-    if (d.pension === 'employee') {
-      const est = SC.employeePensionEstimate(c);
-      const pcts = uniqueSorted([60, 80, 100, 150, 200, 300, d.pension_base_pct || 60]);
-      pensionBox.appendChild(selectField('base-pct', t('pension.base'), pcts.map((p) => ({
-        value: p,
-        label: t('pension.base.option', { pct: p, base: money(SC.pensionBase(c, p), est), pay: money(SC.employeePensionMonthly(c, p), est) }),
-      })), d.pension_base_pct || 60, (v) => change('pension_base_pct', Number(v))));
-      pensionBox.appendChild(h('p', { class: 'hint' }, t('pension.base.hint')));
-    }
-    form.appendChild(pensionBox);
-  } else if (short) {
-    const missing = st.minimum_years - st.employee_years;
-    const cost = missing * 12 * c.pension_base_floor.value * SC.RULES.flexibleRate.value;
-    form.appendChild(fieldset('f-pension', 'coin', t('dec.pension.short', { years: yrs(st.employee_years), min: yrs(st.minimum_years) }), radios('pension', [
-      { value: 'employee', label: t('pension.makeup'), cost: t('pension.makeup.cost', { amount: money(cost, true) }), note: t('pension.makeup.note') },
-      { value: 'none', label: t('pension.stop'), cost: money(0), note: t('pension.stop.note') },
-    ], d.pension === 'employee' ? 'employee' : 'none', (v) => change('pension', v), 'choices-stack')));
-  }
-
-  // Medical
-  const inR = c.residents_medical.inpatient_rate;
-  const inE = c.employee_medical.inpatient_rate;
-  form.appendChild(fieldset('f-medical', 'medical', t('dec.medical'), radios('medical', [
-    { value: 'none', label: t('medical.none'), cost: money(0), note: t('medical.none.note') },
-    {
-      value: 'residents', label: t('medical.residents'),
-      cost: t('per.year.month', { year: money(c.residents_medical_premium_yearly.value, c.residents_medical_premium_yearly.estimate), month: money(SC.residentsMedicalMonthly(c), c.residents_medical_premium_yearly.estimate) }),
-      note: t('medical.note', { rate: pct(inR.value, inR.estimate), cap: money(c.residents_medical.annual_cap.value, c.residents_medical.annual_cap.estimate) }),
-    },
-    {
-      value: 'employee', label: t('medical.employee'),
-      cost: t('per.month', { amount: money(SC.employeeMedicalMonthly(c), SC.employeeMedicalEstimate(c)) }),
-      note: t('medical.note', { rate: pct(inE.value, inE.estimate), cap: money(c.employee_medical.annual_cap.value, c.employee_medical.annual_cap.estimate) })
-        + ' ' + t('medical.employee.note', { years: c.employee_medical_years_for_retirement.value }),
-    },
-  ], d.medical, (v) => change('medical', v), 'choices-stack')));
-  if (S.lastStage && S.lastStage.decisions.medical === 'none' && d.medical !== 'none') {
-    form.lastChild.appendChild(h('p', { class: 'warn-note' }, iconText('alert', t('medical.waiting'))));
-  }
-
-  if (working) {
-    // Injury cover
-    const j = SC.job(sc, d.job);
-    const ins = sc.commercial_accident_insurance;
-    const box = fieldset('f-accident', 'shield', t('dec.injury'));
-    if (SC.pilotOn(j, year)) box.appendChild(h('p', { class: 'ok-note', id: 'pilot-note' }, iconText('shield', t('injury.pilot'))));
-    else if (j && j.injury_pilot_from_year && j.injury_pilot_from_year.value < year + stage.years) box.appendChild(h('p', { class: 'ok-note', id: 'pilot-note' }, iconText('shield', t('injury.pilot.from', { year: j.injury_pilot_from_year.value }))));
-    else box.appendChild(h('p', { class: 'warn-note', id: 'pilot-note' }, iconText('alert', t('injury.none'))));
-    const input = h('input', { type: 'checkbox', id: 'accident', name: 'accident', checked: !!d.accident_insurance, 'data-testid': 'accident', onchange: () => change('accident_insurance', input.checked) });
-    box.appendChild(h('label', { class: 'choice choice-check', for: 'accident' }, input,
-      h('span', { class: 'choice-body' },
-        h('span', { class: 'choice-main' }, t('injury.buy')),
-        h('span', { class: 'choice-cost' }, t('per.month', { amount: money(SC.accidentMonthly(sc), ins.premium_yearly.estimate) })),
-        h('span', { class: 'choice-note' }, t('injury.buy.note', { cap: money(ins.medical_cap.value, ins.medical_cap.estimate), payout: money(ins.disability_payout.value, ins.disability_payout.estimate) })))));
-    form.appendChild(box);
-  }
-
-  // Saving
-  const rates = uniqueSorted([0, 10, 20, 30, 40, 50, d.saving_rate]);
-  form.appendChild(fieldset('f-saving', 'wallet', t('dec.saving'), radios('saving', rates.map((r) => ({ value: r, label: r + '%' })), d.saving_rate, (v) => change('saving_rate', Number(v)), 'choices-row'),
-    h('p', { class: 'hint' }, t('saving.note'))));
-
-  // Personal pension
-  if (working) {
-    const amounts = uniqueSorted([0, 1000, 3000, 6000, 12000, d.personal_pension || 0]);
-    const pp = selectField('personal-pension', t('dec.personal'), amounts.map((a) => ({
-      value: a, label: a ? t('per.year.month', { year: money(a), month: money(a / 12) }) : t('personal.none'),
-    })), d.personal_pension || 0, (v) => change('personal_pension', Number(v)), d.pension === 'none');
-    const box = fieldset('f-personal', 'book', t('dec.personal.title'), pp,
-      h('p', { class: 'hint' }, d.pension === 'none' ? t('personal.needs') : t('personal.note')));
-    form.appendChild(box);
-  }
-
-  form.appendChild(monthSummary());
-  if (S.decideError) form.appendChild(h('p', { class: 'form-error', role: 'alert', id: 'decide-error' }, S.decideError));
-  const same = sameAsDefaults();
-  form.appendChild(h('div', { class: 'action-bar' },
-    h('button', { type: 'submit', class: 'btn btn-primary btn-big', id: 'decide-btn', 'data-testid': 'decide-btn', disabled: S.room.status === 'paused' },
-      icon('check'), h('span', null, same ? t('dec.keep') : t('dec.confirm'))),
-    same ? null : h('button', { type: 'button', class: 'btn btn-ghost', id: 'reset-btn', 'data-testid': 'reset-btn', onclick: () => { S.draft = Object.assign({}, S.status.defaults); rerenderForm(); } }, t('dec.reset'))));
-  return form;
-}
-
-function uniqueSorted(list) {
-  return list.filter((v, i) => list.indexOf(v) === i).sort((a, b) => a - b);
-}
-
-function fieldset(id, ic, legend, ...body) {
-  return h('fieldset', { id: id, class: 'card field' }, h('legend', null, icon(ic), h('span', null, legend)), body);
-}
-
-function selectField(id, label, options, value, onchange, disabled) {
-  const sel = h('select', { id: id, name: id, disabled: disabled, 'data-testid': id, onchange: () => onchange(sel.value) },
-    options.map((o) => h('option', { value: String(o.value), selected: String(o.value) === String(value) }, o.label)));
-  return h('div', { class: 'select-field' }, h('label', { for: id }, label), sel);
-}
-
-function sameAsDefaults() {
-  const a = S.draft; const b = S.status.defaults;
-  return Object.keys(b).every((k) => a[k] === b[k]);
-}
-
-function monthSummary() {
-  const st = S.status;
   const sc = S.sc;
-  const d = S.draft;
-  const stage = st.stage;
-  const working = stage.phase === 'working';
-  const c = SC.cityOfDecision(sc, d, st);
-  const costs = SC.monthlyCosts(sc, d, st, stage.phase);
-  const j = d.job ? SC.job(sc, d.job) : null;
-  const incomeM = working ? SC.income(j, d.hours) : st.monthly_pension;
-  // In the first round of retirement the pension is settled as the round starts: not known yet.
-  const pending = !working && st.monthly_pension === 0 && S.lastStage && S.lastStage.phase === 'working';
-  const living = SC.livingMonthly(sc, c, !working);
-  const left = incomeM - living - costs.total;
-  const est = costs.estimate || c.living_cost_monthly.estimate || (j && j.monthly_income_full_time.estimate);
-  const rows = [
-    [working ? t('sum.income') : t('sum.pension'), pending ? t('sum.pension.tbd') : money(incomeM, working && j && j.monthly_income_full_time.estimate), ''],
-    [t('sum.living'), '− ' + money(living, c.living_cost_monthly.estimate), ''],
-    [t('sum.cover'), '− ' + money(costs.total, costs.estimate), 'sum-cover'],
-    [t('sum.left'), pending ? '—' : money(left, est), !pending && left < 0 ? 'neg sum-total' : 'sum-total'],
-  ];
-  let note;
-  if (pending) note = h('p', { class: 'hint' }, t('sum.pension.tbd.note'));
-  else if (left < 0) note = h('p', { class: 'warn-note' }, iconText('alert', t('sum.negative')));
-  else note = h('p', { class: 'hint' }, t('sum.saving', { amount: money(Math.max(0, Math.min(left, incomeM * d.saving_rate / 100)), est) }));
-  return h('section', { class: 'card month-summary', id: 'month-summary', 'data-testid': 'month-summary', 'aria-labelledby': 'sum-title' },
-    h('h3', { id: 'sum-title' }, icon('wallet'), h('span', null, t('sum.title'))),
-    h('dl', null, rows.map((r) => h('div', { class: 'sum-row ' + r[2] }, h('dt', null, r[0]), h('dd', null, r[1])))),
-    note);
+  d[field] = value;
+  const c = SC.cityOfDecision(sc, d, S.status);
+  if (field === 'pension') {
+    if (value === 'residents' && !d.residents_tier) d.residents_tier = c.residents_pension_tiers[Math.min(4, c.residents_pension_tiers.length - 1)];
+    if (value === 'none') d.personal_pension = 0;
+    if (value === 'employee' && !d.pension_base_pct) d.pension_base_pct = 60;
+  }
+  if (field === 'job') {
+    const open = (S.status.options && S.status.options.jobs && S.status.options.jobs[value]) || null;
+    if (open && d.pension && open.pension.indexOf(d.pension) < 0) { d.pension = 'none'; d.personal_pension = 0; }
+    if (d.pension === 'residents' && c.residents_pension_tiers.indexOf(d.residents_tier) < 0) d.residents_tier = c.residents_pension_tiers[0];
+  }
+  S.decideError = '';
+  rerenderForm(false);
+  saveCache();
 }
 
-function rerenderForm() {
+function rerenderForm(newCard) {
   const active = document.activeElement && document.activeElement.id;
   const old = $('decision-form');
   if (!old) return;
-  const y = window.scrollY;
   old.replaceWith(decisionForm());
   refreshReadButtons();
-  if (active && $(active)) $(active).focus({ preventScroll: true });
-  window.scrollTo(0, y);
+  if (newCard) {
+    window.scrollTo(0, 0);
+    const q = $('card-q');
+    if (q) { q.setAttribute('tabindex', '-1'); q.focus({ preventScroll: true }); }
+  } else if (active && $(active)) {
+    $(active).focus({ preventScroll: true });
+  }
 }
 
 function cleanDecisions() {
@@ -999,7 +800,8 @@ function sendDecision() {
   S.ack = null;
   S.socket.send({ type: 'decide', client_msg_id: msgId('d'), round: round, decisions: cleanDecisions() });
   saveCache();
-  announce(t('dec.sent'));
+  // Only the server's ack says it is in: offline, the choice waits in the outbox.
+  announce(S.socket.status === 'open' ? t('pc.sending') : t('pc.queued'));
   updateWaiting();
 }
 
@@ -1014,7 +816,7 @@ function updateWaiting() {
   clear(box);
   const solo = S.room.mode === 'solo';
   box.appendChild(h('div', { class: 'card waiting-card', id: 'waiting-card', 'data-testid': 'waiting' },
-    h('p', { class: 'lead' }, iconText('check', S.ack ? t('wait.in') : t('wait.sending'))),
+    h('p', { class: 'lead' }, iconText(S.ack ? 'check' : 'clock', S.ack ? t('wait.in') : S.socket && S.socket.status === 'open' ? t('wait.sending') : t('pc.queued'))),
     !solo && S.ack ? h('p', { id: 'decided-count', 'data-testid': 'decided-count' }, t('wait.count', { n: S.ack.decided, total: S.ack.total })) : null,
     !solo ? h('p', { class: 'muted' }, t('wait.others')) : null,
     h('button', { type: 'button', class: 'btn', id: 'change-btn', 'data-testid': 'change-btn', onclick: () => { S.sentRound = null; updateWaiting(); $('decide-btn').focus(); } }, t('wait.change'))));
@@ -1022,144 +824,29 @@ function updateWaiting() {
 
 // --- What happened ------------------------------------------------------------------------
 
-function payerName(p) { return t('payer.' + p); }
-
-function happeningItem(e, stage) {
-  const sc = S.sc;
-  const def = sc.events.find((x) => x.id === e.event_id);
-  const d = stage.decisions;
-  const lines = [];
-  if (e.bill > 0) {
-    const parts = [t('hap.bill.' + e.kind, { amount: money(e.bill) })];
-    for (const pb of e.paid_by || []) if (pb[1] > 0) parts.push(t('hap.paid', { payer: payerName(pb[0]), amount: money(pb[1]) }));
-    parts.push(t('hap.oop', { amount: money(e.bill - e.covered) }));
-    lines.push(h('p', { class: 'bill' }, parts.join(t('list.sep')) + t('list.end')));
-  }
-  const whys = [];
-  if (e.waiting_period) whys.push(['alert', t('why.waiting')]);
-  if (e.kind === 'family_care' && e.bill > 0) whys.push(['people', t('why.family')]);
-  if ((e.kind === 'minor_illness' || e.kind === 'serious_illness') && e.covered === 0 && !e.waiting_period && d.medical === 'none') whys.push(['alert', t('why.no_medical')]);
-  if (e.kind === 'work_injury') {
-    const payers = (e.paid_by || []).map((p) => p[0]);
-    if (payers.indexOf('injury_pilot') >= 0) whys.push(['shield', t('why.pilot')]);
-    else if (payers.indexOf('commercial_accident') >= 0) whys.push(['shield', t('why.accident')]);
-    else whys.push(['alert', t('why.no_injury')]);
-  }
-  if (e.kind === 'serious_illness' && e.covered === 0) whys.push(['heart', t('why.untreated')]);
-  if (e.income_lost > 0) lines.push(h('p', null, t('hap.income_lost', { amount: money(e.income_lost) })));
-  if (e.payout > 0) lines.push(h('p', { class: 'good' }, e.kind === 'windfall' ? t('hap.windfall', { amount: money(e.payout) }) : t('hap.payout', { amount: money(e.payout) })));
-  if (e.disabled) lines.push(h('p', { class: 'bad' }, t('hap.disabled')));
-  if (e.catastrophic) whys.push(['alert', t('why.catastrophic')]);
-  const title = def ? tx(def.title) : t('kind.' + e.kind);
-  const cls = e.kind === 'windfall' ? 'ev-good' : e.catastrophic ? 'ev-bad' : e.bill > 0 && e.covered === 0 ? 'ev-warn' : 'ev-neutral';
-  return card({ class: 'event ' + cls, title: title, icon: KIND_ICON[e.kind] || 'alert', testid: 'event-happening' },
-    h('p', { class: 'event-when' }, t('hap.when', { year: e.year, age: e.age }) + ' · ' + t('kind.' + e.kind)),
-    def ? h('p', null, tx(def.story)) : null,
-    lines,
-    whys.length ? h('ul', { class: 'why' }, whys.map((w) => h('li', null, iconText(w[0], w[1])))) : null);
-}
-
-const KIND_ICON = {
-  minor_illness: 'medical', serious_illness: 'medical', work_injury: 'bolt', deactivation: 'phone',
-  family_care: 'people', income_shock: 'chart', windfall: 'gift',
-};
-
-function outcomeText(outcome, monthly, lump, claimCity) {
-  const sc = S.sc;
-  if (outcome === 'employee_pension') {
-    if (!claimCity) return t('ret.employee.monthly', { amount: money(monthly) });
-    return t('ret.employee', { amount: money(monthly), city: tx(SC.city(sc, claimCity).name) });
-  }
-  if (outcome === 'residents_pension') return t('ret.residents');
-  if (outcome === 'lump_sum') return t('ret.lump', { amount: money(lump) });
-  if (outcome === 'paying_on') return t('ret.paying_on');
-  return t('ret.nothing');
-}
-
-function eventItem(e, stage) {
-  const sc = S.sc;
-  switch (e.type) {
-    case 'happening': return happeningItem(e, stage);
-    case 'news_shown': {
-      const n = sc.news.find((x) => x.id === e.news_id);
-      if (!n) return null;
-      return card({ class: 'event ev-news', title: tx(n.title), icon: 'news', testid: 'event-news' },
-        h('p', { class: 'event-when' }, t('news.label', { year: n.year })),
-        h('p', null, tx(n.story)),
-        h('p', { class: 'source' }, t('source') + ' ' + n.source));
-    }
-    case 'moved':
-      return card({ class: 'event ev-neutral', title: t('moved.title', { city: tx(SC.city(sc, e.to_city).name) }), icon: 'move', testid: 'event-moved' },
-        h('p', null, e.employee_years_carried > 0 ? t('moved.carried', { years: yrs(e.employee_years_carried) }) : t('moved.none')));
-    case 'retired': {
-      const lines = [h('p', null, outcomeText(e.outcome, e.employee_monthly, e.lump_sum, e.claim_city))];
-      lines.push(h('p', { class: 'muted' }, t('ret.years', { years: yrs(e.employee_years), min: yrs(e.minimum_years) })));
-      if (e.made_up_years > 0) lines.push(h('p', null, t('ret.made_up', { years: yrs(e.made_up_years), amount: money(e.make_up_cost) })));
-      if (e.personal_pension_payout > 0) lines.push(h('p', null, t('ret.personal', { amount: money(e.personal_pension_payout) })));
-      return card({ class: 'event ' + (e.outcome === 'employee_pension' || e.outcome === 'residents_pension' ? 'ev-good' : 'ev-warn'), title: t('ret.title', { age: e.age }), icon: 'home', testid: 'event-retired' }, lines);
-    }
-    case 'paying_on_ended':
-      return card({ class: 'event ev-neutral', title: t('payon.title', { age: e.age }), icon: 'coin', testid: 'event-paying-on' },
-        h('p', null, outcomeText(e.outcome, e.employee_monthly, e.lump_sum, null)));
-    case 'residents_pension_started':
-      return card({ class: 'event ev-good', title: t('respen.title', { age: e.age }), icon: 'coin', testid: 'event-residents-pension' },
-        h('p', null, t('respen.text', { amount: money(e.monthly), years: e.years })));
-    case 'life_ended':
-      return card({ class: 'event ev-neutral', title: t('ended.title', { age: e.age }), icon: 'star', testid: 'event-life-ended' },
-        h('p', null, t('ended.text')));
-    default: return null;
-  }
-}
-
 function renderResult() {
   const root = clear($('screen-result'));
   const st = S.lastStage;
   if (!S.sc || !st) { root.appendChild(h('p', null, t('loading'))); return; }
-  root.appendChild(h('h2', { id: 'result-title', 'data-testid': 'result-title' }, t('result.title', { a0: st.start_age, a1: st.end_age - 1 })));
-  // What happened to you first, then retirement and moves, then the policy news.
-  const rank = (e) => (e.type === 'happening' ? 0 : e.type === 'news_shown' ? 2 : 1);
-  const ordered = st.events.map((e, i) => [e, i]).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map((x) => x[0]);
-  const items = ordered.map((e) => eventItem(e, st)).filter(Boolean);
-  const hasHappening = st.events.some((e) => e.type === 'happening');
-  const list = h('ol', { id: 'event-list', class: 'event-list', 'data-testid': 'event-list', 'aria-label': t('result.events') });
-  if (!hasHappening) items.unshift(card({ class: 'event ev-good', title: t('result.calm'), icon: 'check', testid: 'event-calm' }, h('p', null, t('result.calm.text'))));
-  const motion = !reducedMotion();
-  items.forEach((it, i) => {
-    const li = h('li', { class: motion ? 'reveal' : '' }, it);
-    if (motion) li.style.animationDelay = Math.min(i * 0.2, 1.2) + 's';
-    list.appendChild(li);
-  });
-  root.appendChild(list);
-  // Money
-  const l = st.ledger;
-  const prev = previousSavings(st.round);
-  const rows = [
-    [t('led.earnings'), l.earnings], [t('led.pension'), l.pension_income], [t('led.lump'), l.lump_sums],
-    [t('led.living'), -l.living], [t('led.contributions'), -l.contributions], [t('led.spending'), -l.spending],
-    [t('led.oop'), -(l.bills - l.covered)],
-  ].filter((r) => r[1] !== 0);
-  root.appendChild(card({ title: t('led.title'), icon: 'wallet', id: 'ledger', testid: 'ledger' },
-    h('dl', { class: 'ledger' }, rows.map((r) => h('div', { class: 'sum-row' }, h('dt', null, r[0]), h('dd', { class: r[1] < 0 ? 'neg' : '' }, (r[1] > 0 ? '+' : '') + money(r[1]))))),
-    l.covered > 0 ? h('p', { class: 'ok-note' }, iconText('shield', t('led.covered', { amount: money(l.covered), bills: money(l.bills) }))) : null,
-    h('p', { class: 'lead' }, t('led.savings', { from: money(prev), to: money(st.savings) })),
-    h('p', null, t('led.health', { health: st.health }))));
+  root.appendChild(h('h1', { id: 'result-title', class: 'screen-title', 'data-testid': 'result-title' }, t('result.title', { a0: st.start_age, a1: st.end_age - 1 })));
+  root.appendChild(eventList(S.sc, st));
+  const year = S.status ? S.status.year - (st.end_age - st.start_age) : S.sc.start_year;
+  const score = currentScore();
+  root.appendChild(stageSummary(S.sc, st, previousSavings(st.round), year,
+    (S.scoreEstimated ? (isEn() ? '≈' : '约') : '') + (score === null ? '—' : num(score))));
   // Pool round
   const closed = S.lastClosed;
   if (closed && closed.round === st.round && closed.pool && S.session) {
     const pool = closed.pool;
     const mine = pool.losses ? pool.losses[S.session.player_id] : undefined;
-    root.appendChild(card({ title: t('pool.title'), icon: 'pool', id: 'pool-result', testid: 'pool-result' },
+    root.appendChild(card({ level: 'h2', title: t('pool.title'), icon: 'pool', id: 'pool-result', testid: 'pool-result' },
       h('p', null, t('pool.text', { n: pool.members, hit: pool.hit, each: money(pool.contribution) })),
       mine !== undefined ? h('p', { class: 'lead' }, t(mine > pool.contribution ? 'pool.mine.more' : mine < pool.contribution ? 'pool.mine.less' : 'pool.mine.same', { loss: money(mine), each: money(pool.contribution) })) : null,
       h('p', null, t('pool.worst', { alone: money(pool.worst_alone), pooled: money(pool.worst_pooled) }))));
   }
-  // Score and leaderboard
-  const score = currentScore();
-  root.appendChild(card({ title: t('score.running'), icon: 'shield', id: 'round-score', testid: 'round-score' },
-    h('p', { class: 'big-number' }, S.scoreEstimated ? (isEn() ? '≈' : '约') : null, score === null ? '—' : num(score), h('small', null, ' / 1000')),
-    h('p', { class: 'hint' }, t('score.running.hint'))));
+  // The running score is in the status strip; the room's leaderboard in a workshop.
   if (S.room.mode === 'workshop' && closed && closed.round === st.round && closed.leaderboard && closed.leaderboard.length) {
-    root.appendChild(card({ title: t('board.title'), icon: 'people', id: 'leaderboard', testid: 'leaderboard' },
+    root.appendChild(card({ level: 'h2', title: t('board.title'), icon: 'people', id: 'leaderboard', testid: 'leaderboard' },
       h('ol', { class: 'board' }, closed.leaderboard.map((e) => h('li', { class: S.session && e.player_id === S.session.player_id ? 'me' : '' },
         h('span', { class: 'board-name' }, e.nickname), h('span', { class: 'board-score' }, num(e.score)))))));
   }
@@ -1174,26 +861,38 @@ function previousSavings(round) {
   return round === 0 && S.sc ? S.sc.persona.start_savings : 0;
 }
 
+function markSeen() {
+  if (S.session && S.lastStage) { S.session.seenRound = S.lastStage.round; saveSession(S.session); }
+}
+
 function updateNext() {
   const bar0 = $('next-bar');
   if (!bar0) return;
   clear(bar0);
-  let btn;
   if (S.lifeOver) {
-    btn = h('button', {
+    bar0.appendChild(h('button', {
       type: 'button', class: 'btn btn-primary btn-big', id: 'next-btn', 'data-testid': 'next-btn',
-      onclick: () => { if (S.session && S.lastStage) { S.session.seenRound = S.lastStage.round; saveSession(S.session); } go('end'); },
-    }, icon('star'), h('span', null, t('next.end')));
+      onclick: () => { markSeen(); go('end'); },
+    }, icon('star'), h('span', null, t('next.end'))));
   } else if (roundOpenForMe()) {
-    btn = h('button', {
-      type: 'button', class: 'btn btn-primary btn-big', id: 'next-btn', 'data-testid': 'next-btn',
-      onclick: () => { if (S.session && S.lastStage) { S.session.seenRound = S.lastStage.round; saveSession(S.session); } go('round'); },
-    }, icon('arrow'), h('span', null, t('next.round', { n: S.room.round + 1 })));
+    // The next round starts from these choices: keep them all with one tap, or look first.
+    const d = Object.assign({}, S.status.defaults);
+    bar0.appendChild(h('p', { class: 'kept-line', id: 'kept-line', 'data-testid': 'kept-line' },
+      t('pc.kept.line', { list: keptLines(S.sc, S.status, d).filter((l) => l[0] !== 'work').map((l) => l[1]).join(t('pc.dot')) })));
     bar0.appendChild(h('p', { class: 'countdown', role: 'timer', hidden: true }));
+    bar0.appendChild(h('div', { class: 'action-pair' },
+      h('button', {
+        type: 'button', class: 'btn btn-ghost', id: 'next-btn', 'data-testid': 'next-btn',
+        onclick: () => { markSeen(); go('round'); },
+      }, h('span', null, t('pc.next.look'))),
+      h('button', {
+        type: 'button', class: 'btn btn-primary btn-big', id: 'keep-next', 'data-testid': 'keep-next',
+        disabled: S.room.status === 'paused',
+        onclick: () => { markSeen(); draftFor(); S.editing = false; go('round'); sendDecision(); },
+      }, icon('check'), h('span', null, t('pc.keep.next', { n: S.room.round + 1 })))));
   } else {
-    btn = h('button', { type: 'button', class: 'btn btn-big', id: 'next-btn', 'data-testid': 'next-btn', disabled: true }, icon('clock'), h('span', null, t('next.wait')));
+    bar0.appendChild(h('button', { type: 'button', class: 'btn btn-big', id: 'next-btn', 'data-testid': 'next-btn', disabled: true }, icon('clock'), h('span', null, t('next.wait'))));
   }
-  bar0.appendChild(btn);
   tick();
 }
 
@@ -1205,69 +904,38 @@ function renderEnd() {
   const sc = S.sc;
   if (!sc || !lo) { root.appendChild(h('p', null, t('loading'))); return; }
   const s = lo.summary;
-  const cf = lo.counterfactual;
   const endAge = S.status ? S.status.age : sc.end_age;
-  root.appendChild(h('h2', { id: 'end-title', 'data-testid': 'end-title' }, t('end.title', { age: endAge })));
+  root.appendChild(h('h1', { id: 'end-title', class: 'screen-title', 'data-testid': 'end-title' }, t('end.title', { age: endAge })));
 
-  // Score and its parts
-  const parts = [['finances', 250], ['retirement_income', 350], ['health', 150], ['continuity', 250]];
-  root.appendChild(card({ title: t('end.score'), icon: 'shield', id: 'final-score', testid: 'final-score' },
-    h('p', { class: 'big-number' }, num(s.score), h('small', null, ' / 1000')),
-    h('ul', { class: 'parts', id: 'score-parts', 'data-testid': 'score-parts' }, parts.map((p) => h('li', null,
-      h('span', { class: 'part-name' }, t('part.' + p[0])),
-      bar(s.parts[p[0]] / p[1], num(s.parts[p[0]]) + ' / ' + p[1]),
-      h('span', { class: 'hint' }, t('part.' + p[0] + '.how'))))),
-    h('p', null, outcomeText(s.pension_outcome, s.monthly_pension, 0, null)),
-    h('p', null, t('end.paid', { paid: money(s.paid_in), received: money(s.received) })),
-    h('p', null, t('end.bills', { bills: money(s.bills), oop: money(s.out_of_pocket) }))));
+  // 1. The score and what decided it (the parts, the badges on demand).
+  const earned = s.badges || [];
+  const others = Object.keys(BADGE_TEXT).filter((b) => earned.indexOf(b) < 0);
+  const badges = h('details', { class: 'more', id: 'badges', 'data-testid': 'badges' },
+    h('summary', null, t('end.badges', { n: earned.length })),
+    earned.length ? h('ul', { class: 'badges' }, earned.map((b) => badgeItem(b, true))) : h('p', null, t('end.nobadge')),
+    others.length ? h('details', null, h('summary', null, t('end.morebadges')), h('ul', { class: 'badges badges-off' }, others.map((b) => badgeItem(b, false)))) : null);
+  root.appendChild(scoreCard(lo, outcomeOf(sc, s.pension_outcome, s.monthly_pension, 0, null), badges));
 
-  // Timeline
+  // 2. The same life, insured and not insured; the timeline on demand.
+  root.appendChild(counterfactualCard(lo.counterfactual));
   const points = (S.session ? S.session.history : []).slice().sort((a, b) => a.round - b.round);
   const startAge = sc.start_year - sc.persona.birth_year;
-  root.appendChild(card({ title: t('chart.title'), icon: 'chart', id: 'timeline', testid: 'timeline' },
+  root.appendChild(h('details', { class: 'card more', id: 'timeline', 'data-testid': 'timeline' },
+    h('summary', null, iconText('chart', t('chart.title'))),
     timeline({ start: { age: startAge, savings: sc.persona.start_savings, health: sc.persona.start_health }, points: points, retireAge: s.retirement_age }),
     points.length < (S.status ? S.status.rounds : 0) ? h('p', { class: 'hint' }, t('chart.partial')) : null));
 
-  // Badges
-  const earned = s.badges || [];
-  const others = Object.keys(BADGE_TEXT).filter((b) => earned.indexOf(b) < 0);
-  root.appendChild(card({ title: t('end.badges', { n: earned.length }), icon: 'star', id: 'badges', testid: 'badges' },
-    earned.length ? h('ul', { class: 'badges' }, earned.map((b) => badgeItem(b, true))) : h('p', null, t('end.nobadge')),
-    others.length ? h('details', null, h('summary', null, t('end.morebadges')), h('ul', { class: 'badges badges-off' }, others.map((b) => badgeItem(b, false)))) : null));
+  // 3. Do it for real.
+  root.appendChild(doItForReal(sc));
 
-  // Counterfactual
-  const cols = [['actual', cf.actual], ['insured', cf.insured], ['uninsured', cf.uninsured]];
-  const rowsCf = [
-    ['cf.score', (x) => num(x.score)],
-    ['cf.pension', (x) => money(x.monthly_pension)],
-    ['cf.oop', (x) => money(x.out_of_pocket)],
-    ['cf.paid', (x) => money(x.paid_in)],
-    ['cf.savings', (x) => money(x.savings_end)],
-  ];
-  root.appendChild(card({ title: t('cf.title'), icon: 'chart', id: 'counterfactual', testid: 'counterfactual' },
-    h('p', null, t('cf.intro')),
-    h('table', { class: 'cf-table' },
-      h('thead', null, h('tr', null, cols.map((c) => h('th', { scope: 'col', id: 'cf-h-' + c[0], class: 'cf-' + c[0] }, t('cf.' + c[0]))))),
-      rowsCf.map((r, i) => h('tbody', null,
-        h('tr', null, h('th', { scope: 'colgroup', colspan: 3, id: 'cf-m-' + i, class: 'cf-metric' }, t(r[0]))),
-        h('tr', null, cols.map((c) => h('td', { class: 'cf-' + c[0], headers: 'cf-h-' + c[0] + ' cf-m-' + i, 'data-testid': 'cf-' + c[0] + '-' + r[0].slice(3) }, r[1](c[1]))))))),
-    h('p', { class: 'lead' }, cfLesson(cf))));
-
-  // Post quiz
+  // 4. The quiz again.
   root.appendChild(h('section', { class: 'quiz-block', 'aria-labelledby': 'quiz-post-title' },
-    h('h3', { id: 'quiz-post-title' }, iconText('question', t('quiz.post.title'))),
-    h('p', { class: 'muted' }, t('quiz.post.intro')),
+    h('h2', { id: 'quiz-post-title', class: 'card-title' }, iconText('question', t('quiz.post.title'))),
     h('div', { id: 'post-quiz', 'data-testid': 'post-quiz' })));
   renderQuiz($('post-quiz'), 'post');
 
-  // Real world
-  root.appendChild(h('section', { id: 'real-world', 'data-testid': 'real-world', 'aria-labelledby': 'rw-title' },
-    h('h3', { id: 'rw-title' }, iconText('phone', t('rw.title'))),
-    sc.real_world.map(realWorldCard)));
-
-  // Share
-  root.appendChild(card({ title: t('share.title'), icon: 'download', id: 'share', testid: 'share' },
-    h('p', null, t('share.intro')),
+  // 5. Share.
+  root.appendChild(card({ title: t('share.title'), icon: 'download', id: 'share', testid: 'share', level: 'h2' },
     h('button', { type: 'button', class: 'btn btn-primary', id: 'share-btn', 'data-testid': 'share-btn', onclick: makeShare }, icon('download'), h('span', null, t('share.make'))),
     h('div', { id: 'share-out', class: 'share-out' })));
 
@@ -1276,20 +944,11 @@ function renderEnd() {
     h('a', { class: 'btn btn-ghost', href: 'guide.html' }, icon('book'), h('span', null, t('end.guide')))));
 }
 
-function cfLesson(cf) {
-  const a = cf.actual; const i = cf.insured; const u = cf.uninsured;
-  if (i.score > a.score + 20) return t('cf.lesson.more', { diff: num(i.score - a.score) });
-  if (a.score > u.score + 20) return t('cf.lesson.good', { diff: num(a.score - u.score) });
-  return t('cf.lesson.same');
-}
-
 function badgeItem(id, on) {
-  const pair = BADGE_TEXT[id];
   return h('li', { class: 'badge' + (on ? '' : ' off'), 'data-badge': id },
     icon(on ? 'star' : 'question'),
     h('span', { class: 'badge-text' },
       h('strong', null, badgeTitle(id, isEn())),
-      h('span', { class: 'badge-other', lang: isEn() ? 'zh-CN' : 'en' }, pair ? (isEn() ? pair[0] : pair[1]) : ''),
       h('span', { class: 'badge-how' }, t('badge.' + id + '.how'))));
 }
 
@@ -1324,7 +983,7 @@ async function makeShare() {
 function renderMessage() {
   const root = clear($('screen-message'));
   const m = S.message || { title: t('net.connecting'), text: '' };
-  root.appendChild(h('h2', { id: 'message-title' }, m.title));
+  root.appendChild(h('h1', { id: 'message-title', class: 'screen-title' }, m.title));
   if (m.text) root.appendChild(h('p', { class: 'lead' }, m.text));
   if (S.session && S.socket && S.socket.status !== 'closed') {
     root.appendChild(h('p', { class: 'muted' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), ' ', t('loading')));

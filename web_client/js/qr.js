@@ -8,7 +8,9 @@ async function fetchSvg(url) {
   const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
   const root = doc.documentElement;
   const path = root.querySelector('path');
-  const width = parseFloat(root.getAttribute('width')) || 0;
+  // The server sends no width (segno's omitsize), only a viewBox: the size is read from it.
+  const box = (root.getAttribute('viewBox') || '').trim().split(/[\s,]+/).map(Number);
+  const width = parseFloat(root.getAttribute('width')) || (box.length === 4 ? box[2] : 0);
   const m = /scale\(([\d.]+)\)/.exec((path && path.getAttribute('transform')) || '');
   const scale = m ? parseFloat(m[1]) : 1;
   return { text: text, width: width, d: path ? path.getAttribute('d') : '', modules: width / scale };

@@ -1,0 +1,93 @@
+"""The options a player may take in the open round, as the engine's own rules say.
+
+The phone draws one card per decision and shows only the options that are open to this person
+now. Rather than copy an eligibility rule here (or into the page), each candidate option is put
+into the round's default decisions and handed to :func:`game_server.engine.life.check`: an
+option is open when the engine accepts it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from game_server.content.schema import Scenario
+from game_server.engine import (
+    Decide,
+    Decisions,
+    LifeState,
+    MedicalChoice,
+    PensionChoice,
+    Phase,
+    default_decisions,
+)
+from game_server.engine.life import check
+
+SAVING_RATES = (0, 10, 20, 30, 40, 50)
+PERSONAL_PENSION_YEARLY = (0, 1000, 3000, 6000, 12000)
+"""The amounts the phone offers (the engine takes any amount within its cap)."""
+
+
+def round_options(scenario: Scenario, state: LifeState) -> dict[str, Any] | None:
+    """What is open in the current round, or ``None`` when the life is over."""
+    stage = state.current_stage
+    if stage is None:
+        return None
+    base = default_decisions(scenario, state)
+
+    def ok(d: Decisions) -> bool:
+        return check(scenario, state, Decide(state.round, d)) is None
+
+    # Medical and saving choices with a pension that needs nothing else (no personal pension).
+    plain = replace(base, personal_pension=0)
+    out: dict[str, Any] = {
+        "medical": [m.value for m in MedicalChoice if ok(replace(plain, medical=m))],
+        "saving_rate": [r for r in SAVING_RATES if ok(replace(plain, saving_rate=r))],
+    }
+    if stage.phase is Phase.RETIRED:
+        out["pension"] = [
+            p.value
+            for p in (PensionChoice.NONE, PensionChoice.EMPLOYEE)
+            if ok(replace(plain, pension=p, residents_tier=0))
+        ]
+        return out
+    jobs: dict[str, Any] = {}
+    for job in scenario.jobs:
+        at_job = replace(plain, job=job.id, pension=PensionChoice.NONE, residents_tier=0)
+        if not ok(at_job):
+            continue
+        tiers = [
+            t
+            for t in scenario.city(job.city).residents_pension_tiers
+            if ok(replace(at_job, pension=PensionChoice.RESIDENTS, residents_tier=t))
+        ]
+        employee = replace(at_job, pension=PensionChoice.EMPLOYEE)
+        pensions = [PensionChoice.NONE.value]
+        if tiers:
+            pensions.append(PensionChoice.RESIDENTS.value)
+        if ok(employee):
+            pensions.append(PensionChoice.EMPLOYEE.value)
+        jobs[job.id] = {
+            "pension": pensions,
+            "residents_tiers": tiers,
+            "accident_insurance": [
+                v for v in (False, True) if ok(replace(at_job, accident_insurance=v))
+            ],
+        }
+    out["jobs"] = jobs
+    out["personal_pension"] = _personal_pension(ok, plain, jobs)
+    return out
+
+
+def _personal_pension(ok: Any, plain: Decisions, jobs: dict[str, Any]) -> dict[str, list[int]]:
+    """The yearly amounts open with each pension choice (checked at the default job)."""
+    job = plain.job if plain.job in jobs else next(iter(jobs), None)
+    out: dict[str, list[int]] = {}
+    if job is None:
+        return out
+    for choice in jobs[job]["pension"]:
+        pension = PensionChoice(choice)
+        tier = jobs[job]["residents_tiers"][0] if pension is PensionChoice.RESIDENTS else 0
+        d = replace(plain, job=job, pension=pension, residents_tier=tier)
+        out[choice] = [a for a in PERSONAL_PENSION_YEARLY if ok(replace(d, personal_pension=a))]
+    return out

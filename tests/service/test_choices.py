@@ -1,0 +1,67 @@
+"""The options sent with each round are exactly those the engine accepts."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from game_server.content.loader import load_all
+from game_server.engine import (
+    Decide,
+    Decisions,
+    LifeState,
+    MedicalChoice,
+    PensionChoice,
+    Phase,
+    RuleViolation,
+    apply,
+    default_decisions,
+    new_life,
+)
+from game_server.engine.life import check
+from game_server.service.choices import round_options
+
+SCENARIOS = load_all()
+
+
+@pytest.mark.parametrize("scenario_id", sorted(SCENARIOS))
+def test_every_option_offered_is_accepted_and_no_other(scenario_id: str) -> None:
+    sc = SCENARIOS[scenario_id]
+    state = new_life(sc, 7)
+    seen_retired = False
+    while state.current_stage is not None:
+        options = round_options(sc, state)
+        assert options is not None
+        base = replace(default_decisions(sc, state), personal_pension=0)
+
+        def accepted(d: Decisions, now: LifeState = state) -> bool:
+            return check(sc, now, Decide(now.round, d)) is None
+
+        for m in MedicalChoice:
+            assert accepted(replace(base, medical=m)) == (m.value in options["medical"])
+        if state.current_stage.phase is Phase.RETIRED:
+            seen_retired = True
+            assert "jobs" not in options
+            assert "residents" not in options["pension"]
+            assert not accepted(replace(base, pension=PensionChoice.RESIDENTS, residents_tier=100))
+            for p in options["pension"]:
+                assert accepted(replace(base, pension=PensionChoice(p)))
+        else:
+            for job in sc.jobs:
+                offered = options["jobs"].get(job.id)
+                assert offered is not None
+                at_job = replace(base, job=job.id, pension=PensionChoice.NONE, residents_tier=0)
+                for tier in offered["residents_tiers"]:
+                    d = replace(at_job, pension=PensionChoice.RESIDENTS, residents_tier=tier)
+                    assert accepted(d)
+                employee = replace(at_job, pension=PensionChoice.EMPLOYEE)
+                assert accepted(employee) == ("employee" in offered["pension"])
+                residents_ok = state.current_stage.start_age < 60
+                assert ("residents" in offered["pension"]) == residents_ok
+            assert options["personal_pension"]["none"] == [0]
+        result = apply(sc, state, Decide(state.round, default_decisions(sc, state)))
+        assert not isinstance(result, RuleViolation)
+        state = result.state
+    assert seen_retired
+    assert round_options(sc, state) is None

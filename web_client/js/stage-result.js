@@ -1,0 +1,159 @@
+// What happened in a stage, as short cards: one headline and one money line per event (the
+// story, the why and the source on demand), at most one policy-news card, and the stage in
+// numbers a worker reads at a glance. render(view) → elements; the caller keeps the state.
+import { t, tx } from './i18n.js';
+import { money, yrs } from './format.js';
+import { h, icon, iconText, card } from './ui.js';
+import * as SC from './scenario.js';
+
+const KIND_ICON = {
+  minor_illness: 'medical', serious_illness: 'medical', work_injury: 'bolt', deactivation: 'phone',
+  family_care: 'people', income_shock: 'chart', windfall: 'gift',
+};
+
+/** A payer's name from the catalogue (`payer.<id>`), or a generic name for a new payer. */
+export function payerName(id) {
+  const key = 'payer.' + id;
+  const name = t(key);
+  return name === key ? t('pc.payer.other') : name;
+}
+
+/** "医药费 60,000 元，医保付了 36,000 元，你自己付 24,000 元" — 约 when the cost is an estimate. */
+export function moneyLine(e, estimate) {
+  const parts = [t('hap.bill.' + e.kind, { amount: money(e.bill, estimate) })];
+  for (const pb of e.paid_by || []) if (pb[1] > 0) parts.push(t('hap.paid', { payer: payerName(pb[0]), amount: money(pb[1], estimate) }));
+  parts.push(t('pc.oop', { amount: money(e.bill - e.covered, estimate) }));
+  return parts.join(t('list.sep'));
+}
+
+function whys(e, stage) {
+  const out = [];
+  const d = stage.decisions || {};
+  if (e.waiting_period) out.push(['alert', t('why.waiting')]);
+  if (e.kind === 'family_care' && e.bill > 0) out.push(['people', t('why.family')]);
+  if ((e.kind === 'minor_illness' || e.kind === 'serious_illness') && e.covered === 0 && !e.waiting_period && d.medical === 'none') out.push(['alert', t('why.no_medical')]);
+  if (e.kind === 'work_injury') {
+    const payers = (e.paid_by || []).map((p) => p[0]);
+    if (payers.indexOf('injury_pilot') >= 0) out.push(['shield', t('why.pilot')]);
+    else if (payers.indexOf('commercial_accident') >= 0) out.push(['shield', t('why.accident')]);
+    else out.push(['alert', t('why.no_injury')]);
+  }
+  if (e.kind === 'serious_illness' && e.covered === 0) out.push(['heart', t('why.untreated')]);
+  if (e.catastrophic) out.push(['alert', t('why.catastrophic')]);
+  return out;
+}
+
+function more(...body) {
+  return h('details', { class: 'more' }, h('summary', null, t('pc.more')), body);
+}
+
+function happening(sc, e, stage) {
+  const def = sc.events.find((x) => x.id === e.event_id);
+  const est = !!(def && def.cost && def.cost.estimate);
+  const lines = [];
+  if (e.bill > 0) lines.push(h('p', { class: 'bill' }, moneyLine(e, est)));
+  if (e.income_lost > 0) lines.push(h('p', null, t('hap.income_lost', { amount: money(e.income_lost, est) })));
+  if (e.payout > 0) lines.push(h('p', { class: 'good' }, e.kind === 'windfall' ? t('hap.windfall', { amount: money(e.payout, est) }) : t('hap.payout', { amount: money(e.payout, est) })));
+  if (e.disabled) lines.push(h('p', { class: 'bad' }, t('hap.disabled')));
+  const why = whys(e, stage);
+  const source = def && def.cost ? def.cost.source : def ? def.chance_per_year.source : null;
+  const title = t('pc.headline', { age: e.age, title: def ? tx(def.title) : t('kind.' + e.kind) });
+  const cls = e.kind === 'windfall' ? 'ev-good' : e.catastrophic ? 'ev-bad' : e.bill > 0 && e.covered === 0 ? 'ev-warn' : 'ev-neutral';
+  return card({ level: 'h2', class: 'event ' + cls, title: title, icon: KIND_ICON[e.kind] || 'alert', testid: 'event-happening' },
+    lines,
+    more(
+      def ? h('p', null, tx(def.story)) : null,
+      why.length ? h('ul', { class: 'why' }, why.map((w) => h('li', null, iconText(w[0], w[1])))) : null,
+      source ? h('p', { class: 'source' }, t('source') + ' ' + source) : null));
+}
+
+function outcomeText(sc, outcome, monthly, lump, claimCity) {
+  if (outcome === 'employee_pension') {
+    // A pension worked out from the city's wage and floor is as sure as they are.
+    const est = SC.employeePensionEstimate(SC.city(sc, claimCity || sc.persona.hukou_city));
+    if (!claimCity) return t('ret.employee.monthly', { amount: money(monthly, est) });
+    return t('ret.employee', { amount: money(monthly, est), city: tx(SC.city(sc, claimCity).name) });
+  }
+  if (outcome === 'residents_pension') return t('ret.residents');
+  if (outcome === 'lump_sum') return t('ret.lump', { amount: money(lump) });
+  if (outcome === 'paying_on') return t('ret.paying_on');
+  return t('ret.nothing');
+}
+
+export { outcomeText };
+
+function eventCard(sc, e, stage) {
+  switch (e.type) {
+    case 'happening': return happening(sc, e, stage);
+    case 'news_shown': {
+      const n = sc.news.find((x) => x.id === e.news_id);
+      if (!n) return null;
+      return card({ level: 'h2', class: 'event ev-news', title: tx(n.title), icon: 'news', testid: 'event-news' },
+        more(h('p', null, tx(n.story)), h('p', { class: 'source' }, t('source') + ' ' + n.source)));
+    }
+    case 'moved':
+      return card({ level: 'h2', class: 'event ev-neutral', title: t('moved.title', { city: tx(SC.city(sc, e.to_city).name) }), icon: 'move', testid: 'event-moved' },
+        h('p', null, e.employee_years_carried > 0 ? t('moved.carried', { years: yrs(e.employee_years_carried) }) : t('moved.none')));
+    case 'retired': {
+      const lines = [h('p', null, outcomeText(sc, e.outcome, e.employee_monthly, e.lump_sum, e.claim_city))];
+      lines.push(h('p', { class: 'muted' }, t('ret.years', { years: yrs(e.employee_years), min: yrs(e.minimum_years) })));
+      if (e.made_up_years > 0) lines.push(h('p', null, t('ret.made_up', { years: yrs(e.made_up_years), amount: money(e.make_up_cost) })));
+      if (e.personal_pension_payout > 0) lines.push(h('p', null, t('ret.personal', { amount: money(e.personal_pension_payout) })));
+      return card({ level: 'h2', class: 'event ' + (e.outcome === 'employee_pension' || e.outcome === 'residents_pension' ? 'ev-good' : 'ev-warn'), title: t('ret.title', { age: e.age }), icon: 'home', testid: 'event-retired' }, lines);
+    }
+    case 'paying_on_ended':
+      return card({ level: 'h2', class: 'event ev-neutral', title: t('payon.title', { age: e.age }), icon: 'coin', testid: 'event-paying-on' },
+        h('p', null, outcomeText(sc, e.outcome, e.employee_monthly, e.lump_sum, null)));
+    case 'residents_pension_started':
+      return card({ level: 'h2', class: 'event ev-good', title: t('respen.title', { age: e.age }), icon: 'coin', testid: 'event-residents-pension' },
+        h('p', null, t('respen.text', { amount: money(e.monthly), years: e.years })));
+    default: return null;
+  }
+}
+
+/** The event cards of a stage: what happened to you first, then retirement and moves, then at
+ * most one policy-news card. */
+export function eventList(sc, stage) {
+  const rank = (e) => (e.type === 'happening' ? 0 : e.type === 'news_shown' ? 2 : 1);
+  const firstNews = stage.events.find((e) => e.type === 'news_shown');
+  const shown = stage.events.filter((e) => e.type !== 'news_shown' || e === firstNews);
+  const ordered = shown.map((e, i) => [e, i]).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map((x) => x[0]);
+  const items = ordered.map((e) => eventCard(sc, e, stage)).filter(Boolean);
+  if (!stage.events.some((e) => e.type === 'happening')) {
+    items.unshift(card({ level: 'h2', class: 'event ev-good', title: t('pc.calm'), icon: 'check', testid: 'event-calm' }));
+  }
+  return h('ol', { id: 'event-list', class: 'event-list', 'data-testid': 'event-list', 'aria-label': t('result.events') },
+    items.map((it) => h('li', null, it)));
+}
+
+/** The cover a stage's decisions gave, in short names. */
+export function coverNames(sc, d, year) {
+  const items = [];
+  if (d.pension === 'employee') items.push(t('pc.cover.pension.employee'));
+  else if (d.pension === 'residents') items.push(t('pc.cover.pension.residents'));
+  if (d.medical === 'residents') items.push(t('cover.medical.residents'));
+  else if (d.medical === 'employee') items.push(t('cover.medical.employee'));
+  const j = d.job ? SC.job(sc, d.job) : null;
+  if (j && SC.pilotOn(j, year)) items.push(t('cover.pilot'));
+  if (d.accident_insurance) items.push(t('cover.accident'));
+  return items.length ? items.join(t('pc.dot')) : t('cover.nothing');
+}
+
+/** The stage at a glance: savings before and after, what insurance paid, the cover now; the
+ * full ledger (with "spent" explained) on demand. */
+export function stageSummary(sc, stage, prevSavings, year, score) {
+  const l = stage.ledger;
+  const rows = [
+    [t('led.earnings'), l.earnings], [t('led.pension'), l.pension_income], [t('led.lump'), l.lump_sums],
+    [t('led.living'), -l.living], [t('led.contributions'), -l.contributions], [t('pc.led.spending'), -l.spending],
+    [t('led.oop'), -(l.bills - l.covered)],
+  ].filter((r) => r[1] !== 0);
+  return card({ level: 'h2', id: 'ledger', testid: 'ledger', class: 'stage-sum' },
+    h('p', { class: 'round-score', id: 'round-score', 'data-testid': 'round-score' }, iconText('shield', t('pc.score.line', { score: score }))),
+    h('p', { class: 'lead', id: 'savings-line' }, iconText('wallet', t('pc.sum.savings', { from: money(prevSavings), to: money(stage.savings) }))),
+    l.covered > 0 ? h('p', { class: 'ok-note', id: 'covered-line' }, iconText('shield', t('pc.sum.covered', { amount: money(l.covered) }))) : null,
+    h('p', { id: 'cover-line' }, iconText('shield', t('pc.sum.cover', { cover: coverNames(sc, stage.decisions || {}, year) }))),
+    h('details', { class: 'more' }, h('summary', null, t('pc.sum.where')),
+      h('dl', { class: 'ledger' }, rows.map((r) => h('div', { class: 'sum-row' }, h('dt', null, r[0]), h('dd', { class: r[1] < 0 ? 'neg' : '' }, (r[1] > 0 ? '+' : '') + money(r[1]))))),
+      h('p', { class: 'hint' }, t('pc.sum.spent'))));
+}
