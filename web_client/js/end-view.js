@@ -5,12 +5,14 @@ import { t, tx } from './i18n.js';
 import { money, num } from './format.js';
 import { h, icon, iconText, card, bar } from './ui.js';
 
-const PARTS = [['finances', 250], ['retirement_income', 350], ['health', 150], ['continuity', 250]];
+// The score measures outcomes (engine/scoring.py): old age, hardship, health, working life.
+const PARTS = [['old_age', 350], ['hardship', 250], ['health', 150], ['working_life', 250]];
 
 /** The part of the score that held it down most, as one sentence (or praise when none did). */
 export function decidedBy(summary) {
   let worst = null;
   for (const [name, max] of PARTS) {
+    if (name === 'old_age' && summary.parts.scaled) continue; // died before retiring: no old age
     const share = summary.parts[name] / max;
     if (!worst || share < worst[1]) worst = [name, share];
   }
@@ -24,6 +26,8 @@ export function scoreCard(lo, outcomeLine, badges) {
     h('p', { class: 'big-number' }, num(s.score), h('small', null, ' / 1000')),
     h('p', { class: 'lead', id: 'decided-by', 'data-testid': 'decided-by' }, decidedBy(s)),
     h('p', null, outcomeLine),
+    h('p', { id: 'lived-to', 'data-testid': 'lived-to' }, iconText('heart', t('end.lived', { age: num(s.death_age) }))),
+    s.inherited_account > 0 ? h('p', { 'data-testid': 'inherited' }, t('end.inherited', { amount: money(s.inherited_account) })) : null,
     h('details', { class: 'more' }, h('summary', null, t('pc.end.parts')),
       h('ul', { class: 'parts', id: 'score-parts', 'data-testid': 'score-parts' }, PARTS.map((p) => h('li', null,
         h('span', { class: 'part-name' }, t('part.' + p[0])),

@@ -493,8 +493,9 @@ function renderStrip() {
     h('strong', { id: 'score', 'data-testid': 'score', 'data-estimate': S.scoreEstimated ? 'true' : 'false' }, score === null ? '—' : num(score))));
 }
 
-/** The security score so far: the life summary's at the end; the room leaderboard's when this
- * player is on it; else worked out here by the engine's formula (marked as an estimate). */
+/** The security score so far: the life summary's at the end, else the server's (the status
+ * carries it; the room leaderboard's when this player is on it). Never worked out here: the score
+ * is the engine's rule. */
 function currentScore() {
   S.scoreEstimated = false;
   if (S.lifeOver) return S.lifeOver.summary.score;
@@ -502,10 +503,7 @@ function currentScore() {
   const lb = S.lastClosed && S.lastClosed.leaderboard;
   const me = lb && S.session && lb.find((e) => e.player_id === S.session.player_id);
   if (me && S.lastStage && S.lastClosed.round === S.lastStage.round) return me.score;
-  if (!S.sc || !S.status || !S.session) return null;
-  const est = SC.runningScore(S.sc, S.status, S.session.history);
-  S.scoreEstimated = est !== null;
-  return est;
+  return null;
 }
 
 // --- Start screen --------------------------------------------------------------------------

@@ -62,9 +62,11 @@ export function anyEstimate(...values) {
   return values.some((v) => v && v.estimate);
 }
 
-/** The monthly contribution base for a percentage of the average wage (60–300%), within
- * the city's floor and ceiling. */
+/** The monthly contribution base for a level: the lowest (60%) is the published floor, the
+ * others a percentage of the average wage within the floor and ceiling (as engine/policy.py's
+ * contribution_base, which the server's figures use). */
 export function pensionBase(c, pct) {
+  if (pct <= 60) return c.pension_base_floor.value;
   const avg = c.average_wage_monthly.value;
   return Math.min(Math.max(avg * pct / 100, c.pension_base_floor.value), c.pension_base_ceiling.value);
 }
@@ -74,7 +76,7 @@ export function employeePensionMonthly(c, pct) {
 }
 
 export function employeePensionEstimate(c) {
-  return anyEstimate(c.average_wage_monthly, c.pension_base_floor, c.pension_base_ceiling);
+  return anyEstimate(c.average_wage_monthly, c.pension_formula_wage_monthly, c.pension_base_floor, c.pension_base_ceiling);
 }
 
 export function residentsMedicalMonthly(c) {
@@ -144,33 +146,6 @@ export function monthlyCosts(sc, d, status, phase) {
   if (working && d.personal_pension) out.personal = d.personal_pension / 12;
   out.total = out.pension + out.medical + out.accident + out.personal;
   return out;
-}
-
-/** The security score so far, by the engine's formula (game_server/engine/scoring.py), from the
- * status and the stages this client has seen; null when stages are missing. */
-export function runningScore(sc, status, history) {
-  if (!history || !history.length) return null;
-  const rounds = new Set(history.map((r) => r.round));
-  for (let i = 0; i < history.length; i++) if (!rounds.has(i)) return null;
-  const clamp = (x) => (x < 0 ? 0 : x > 1 ? 1 : x);
-  const c = city(sc, status.city || sc.persona.hukou_city);
-  const month = c.living_cost_monthly.value * sc.persona.household_size.value;
-  const year = month * 12;
-  const retired = month * RETIRED_LIVING_SHARE;
-  let working = 0; let total = 0; let pension = 0; let medical = 0;
-  for (const r of history) {
-    const years = r.end_age - r.start_age;
-    total += years;
-    if (r.phase === 'working') working += years;
-    pension += r.pension_years || 0;
-    medical += r.medical_years || 0;
-  }
-  const finances = clamp((status.savings + year) / (3 * year));
-  const ret = retired > 0 ? clamp(status.monthly_pension / retired) : 0;
-  let cont = 0.5 * clamp(working ? pension / working : 0);
-  cont += 0.5 * clamp(total ? medical / total : 0);
-  return Math.round(250 * finances) + Math.round(350 * ret) + Math.round(150 * clamp(status.health / 100))
-    + Math.round(250 * cont);
 }
 
 /** A stage (round_result.stage) cut down to what the timeline and the score need. */

@@ -34,7 +34,11 @@ function whys(e, stage) {
   if ((e.kind === 'minor_illness' || e.kind === 'serious_illness') && e.covered === 0 && !e.waiting_period && d.medical === 'none') out.push(['alert', t('why.no_medical')]);
   if (e.kind === 'work_injury') {
     const payers = (e.paid_by || []).map((p) => p[0]);
+    if (e.vehicle_liable) out.push(['shield', t('why.vehicle')]);
+    if (e.employer_owed) out.push(['alert', t('why.employer_owed')]);
     if (payers.indexOf('injury_pilot') >= 0) out.push(['shield', t('why.pilot')]);
+    else if (payers.indexOf('work_injury_fund') >= 0) out.push(['shield', t('why.project')]);
+    else if (e.employer_owed) { /* said above */ }
     else if (payers.indexOf('commercial_accident') >= 0) out.push(['shield', t('why.accident')]);
     else out.push(['alert', t('why.no_injury')]);
   }
@@ -55,6 +59,8 @@ function happening(sc, e, stage) {
   if (e.income_lost > 0) lines.push(h('p', null, t('hap.income_lost', { amount: money(e.income_lost, est) })));
   if (e.payout > 0) lines.push(h('p', { class: 'good' }, e.kind === 'windfall' ? t('hap.windfall', { amount: money(e.payout, est) }) : t('hap.payout', { amount: money(e.payout, est) })));
   if (e.disabled) lines.push(h('p', { class: 'bad' }, t('hap.disabled')));
+  // An employer that did not enrol its worker owes the injury benefits: the worker must claim.
+  if (e.employer_owed) lines.push(h('p', { class: 'bad', 'data-testid': 'employer-owed' }, t('hap.employer_owed')));
   const why = whys(e, stage);
   const source = def && def.cost ? def.cost.source : def ? def.chance_per_year.source : null;
   const title = t('pc.headline', { age: e.age, title: def ? tx(def.title) : t('kind.' + e.kind) });
@@ -74,7 +80,7 @@ function outcomeText(sc, outcome, monthly, lump, claimCity) {
     if (!claimCity) return t('ret.employee.monthly', { amount: money(monthly, est) });
     return t('ret.employee', { amount: money(monthly, est), city: tx(SC.city(sc, claimCity).name) });
   }
-  if (outcome === 'residents_pension') return t('ret.residents');
+  if (outcome === 'residents_pension' || outcome === 'to_residents') return t('ret.residents');
   if (outcome === 'lump_sum') return t('ret.lump', { amount: money(lump) });
   if (outcome === 'paying_on') return t('ret.paying_on');
   return t('ret.nothing');
@@ -106,7 +112,14 @@ function eventCard(sc, e, stage) {
         h('p', null, outcomeText(sc, e.outcome, e.employee_monthly, e.lump_sum, null)));
     case 'residents_pension_started':
       return card({ level: 'h2', class: 'event ev-good', title: t('respen.title', { age: e.age }), icon: 'coin', testid: 'event-residents-pension' },
-        h('p', null, t('respen.text', { amount: money(e.monthly), years: e.years })));
+        h('p', null, t('respen.text', { amount: money(e.monthly, true), years: e.years })),
+        e.made_up_years > 0 ? h('p', null, t('ret.made_up', { years: yrs(e.made_up_years), amount: money(e.make_up_cost) })) : null);
+    case 'residents_short':
+      return card({ level: 'h2', class: 'event ev-warn', title: t('respen.short.title', { age: e.age }), icon: 'coin', testid: 'event-residents-short' },
+        h('p', null, e.paying_on ? t('respen.paying_on') : t('respen.short', { years: e.years, amount: money(e.account) })));
+    case 'life_ended':
+      return card({ level: 'h2', class: 'event ev-neutral', title: t('end.lived', { age: e.age }), icon: 'heart', testid: 'event-life-ended' },
+        e.inherited_account > 0 ? h('p', null, t('end.inherited', { amount: money(e.inherited_account) })) : null);
     default: return null;
   }
 }
