@@ -29,7 +29,7 @@ test: $(STAMP)
 ## screenshots: refresh docs/screenshots from the page tour (make test writes its pictures to a temp folder)
 screenshots: $(STAMP)
 	bash scripts/ensure-browser.sh $(BIN)
-	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/web/test_web_pages.py
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/web/test_web_pages.py tests/web/test_host_room.py
 
 ## lint: ruff and mypy strict
 lint: $(STAMP)

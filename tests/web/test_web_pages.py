@@ -13,9 +13,7 @@ screenshots show — and a host on a projector, from the home page to the debrie
 
 from __future__ import annotations
 
-import os
 import struct
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +26,7 @@ from playwright.sync_api import Browser, Page, expect
 from web_support import (
     DESKTOP,
     PHONE,
+    SCREENSHOT_DIR,
     WAIT_MS,
     Pages,
     Record,
@@ -44,10 +43,6 @@ from web_support import (
     wait_result,
     walk_cards,
 )
-
-SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix="gig-shots-"))
-"""Where the tour's pictures go: a temporary folder, so that ``make test`` leaves the work tree
-as it found it; ``make screenshots`` sets ``SCREENSHOTS_DIR=docs/screenshots``."""
 
 STATES = [
     "home",

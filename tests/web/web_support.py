@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,10 @@ from urllib.parse import urlsplit
 
 from e2e_support import ServerProcess
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix="gig-shots-"))
+"""Where the page tours' pictures go: a temporary folder, so that ``make test`` leaves the work
+tree as it found it; ``make screenshots`` sets ``SCREENSHOTS_DIR=docs/screenshots``."""
 
 WAIT_MS = 15_000
 """How long a step may take (a round closes 0.2 s after the last decision; the server and the
