@@ -979,7 +979,9 @@ class _StagePlay:
         allow, else by paying on year by year after the retirement age (the 2024-09-13 decision,
         art. 2, allows both). Otherwise the employees' years move to the residents' pension
         (社会保险法 art. 16; 城乡养老保险制度衔接暂行办法, 人社部发〔2014〕17号), settled at 60."""
-        retire_year = self.sc.persona.birth_year + self.state.retirement_months // 12
+        retire_year = policy.retirement_year(
+            self.sc.persona.birth_year, self.state.retirement_months
+        )
         age = self.stage.start_age
         minimum = policy.minimum_contribution_years(retire_year)
         self.minimum_years = minimum

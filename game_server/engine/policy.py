@@ -112,6 +112,12 @@ def statutory_retirement_age(group: RetirementGroup, birth_year: int) -> int:
     return statutory_retirement_age_months(group, birth_year) // 12
 
 
+def retirement_year(birth_year: int, retirement_age_months: int) -> int:
+    """The calendar year in which the statutory age is reached, for someone born in July of
+    ``birth_year`` (the game's mid-year birthday): 1981-07 + 57 years 11 months is June 2039."""
+    return birth_year + (6 + retirement_age_months) // 12
+
+
 def working_years_end_age(retirement_age_months: int) -> int:
     """The age at which the game's working stages end: the year in which the statutory age is
     reached is the last working year, worked and paid for only up to the month of retirement."""

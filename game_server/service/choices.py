@@ -50,6 +50,16 @@ def round_options(scenario: Scenario, state: LifeState) -> dict[str, Any] | None
             for p in (PensionChoice.NONE, PensionChoice.EMPLOYEE)
             if ok(replace(plain, pension=p, residents_tier=0))
         ]
+        # A member of the residents' scheme pays to 60, and past 60 while short of 15 years.
+        here = scenario.city(state.city or scenario.persona.hukou_city)
+        tiers = [
+            t
+            for t in here.residents_pension_tiers
+            if ok(replace(plain, pension=PensionChoice.RESIDENTS, residents_tier=t))
+        ]
+        if tiers:
+            out["pension"].append(PensionChoice.RESIDENTS.value)
+        out["residents_tiers"] = tiers
         return out
     jobs: dict[str, Any] = {}
     for job in scenario.jobs:

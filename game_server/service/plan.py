@@ -72,6 +72,8 @@ class Place:
     id: str
     name: dict[str, str]
     average_wage: float
+    formula_wage: float
+    """The province's wage for the pension formula (计发基数), else the average."""
     floor: float
     ceiling: float
     estimate: bool
@@ -103,6 +105,7 @@ def _place(req: PlanRequest, cities: Mapping[str, City]) -> Place:
             "other",
             {"zh": "你填的地方", "en": "your place"},
             avg,
+            avg,
             avg * policy.BASE_PCT_MIN / 100,
             avg * policy.BASE_PCT_MAX / 100,
             True,
@@ -111,11 +114,13 @@ def _place(req: PlanRequest, cities: Mapping[str, City]) -> Place:
     c = cities.get(req.work_city)
     if c is None:
         raise PlanError("plan/unknown_city", "work_city", "没有这个城市。", "No such city.")
-    figures = (c.average_wage_monthly, c.pension_base_floor, c.pension_base_ceiling)
+    formula = c.pension_formula_wage_monthly or c.average_wage_monthly
+    figures = (c.average_wage_monthly, formula, c.pension_base_floor, c.pension_base_ceiling)
     return Place(
         c.id,
         {"zh": c.name.zh, "en": c.name.en},
         c.average_wage_monthly.value,
+        formula.value,
         c.pension_base_floor.value,
         c.pension_base_ceiling.value,
         any(f.estimate for f in figures),
@@ -177,13 +182,14 @@ def retirement_facts(
     group = retirement_group(sex, work_kind)
     months = policy.statutory_retirement_age_months(group, birth_year)
     from_age = policy.statutory_retirement_age(group, birth_year)
+    retire_year = policy.retirement_year(birth_year, months)
     return {
         "group": group.value,
         "age_years": months // 12,
         "age_months": months % 12,
         "pension_from_age": from_age,
-        "year": birth_year + from_age,
-        "minimum_years": policy.minimum_contribution_years(max(birth_year + from_age, year)),
+        "year": retire_year,
+        "minimum_years": policy.minimum_contribution_years(max(retire_year, year)),
         "source": RETIREMENT_SOURCE,
     }
 
@@ -202,10 +208,11 @@ def make_plan(
     group = retirement_group(req.sex, req.work_kind)
     months = policy.statutory_retirement_age_months(group, req.birth_year)
     retire_age = policy.statutory_retirement_age(group, req.birth_year)
-    retire_year = req.birth_year + retire_age
+    retire_year = policy.retirement_year(req.birth_year, months)
     minimum = policy.minimum_contribution_years(max(retire_year, year))
-    retired_already = age >= retire_age
-    years_to_go = max(0, retire_year - year)
+    retired_already = age * 12 >= months
+    # To the month: the age now is taken at mid-year, as the game does.
+    years_to_go = max(0.0, months / 12 - age)
     years_at_retirement = req.years_paid + years_to_go
     short = max(0.0, minimum - years_at_retirement)
 
@@ -214,7 +221,7 @@ def make_plan(
     employed = req.work_kind == "factory"
     counted = max(years_at_retirement, minimum) if short else years_at_retirement
     # Past years are taken at the same base (their account is unknown): an estimate.
-    basic = policy.monthly_basic_pension(place.average_wage, base / place.average_wage, counted)
+    basic = policy.monthly_basic_pension(place.formula_wage, base / place.average_wage, counted)
     account = policy.monthly_account_pension(to_account * counted, max(retire_age, age))
 
     schemes = _schemes(req, place, hukou, age, year)
@@ -235,8 +242,8 @@ def make_plan(
         },
         "years": {
             "paid": req.years_paid,
-            "at_retirement": years_at_retirement,
-            "short_by": short,
+            "at_retirement": round(years_at_retirement, 2),
+            "short_by": round(short, 2),
             "make_up_cost": round(policy.make_up_cost(short, place.floor)) if short else 0,
         },
         "cost": {

@@ -1129,9 +1129,9 @@ def test_residents_pension_by_hand(scenarios: dict[str, Scenario]) -> None:
 
 
 def _domestic(scenarios: dict[str, Scenario]) -> Scenario:
-    # Beijing domestic worker: born 1981, female_55 → retires at 57 years 11 months (695
-    # months), starts at 45 in 2026: 12 11/12 working years paid; retires in 2038, when
-    # 15 + 0.5 × 9 = 19.5 years are needed.
+    # Beijing domestic worker: born (mid-)1981, female_55 → retires at 57 years 11 months (695
+    # months), in June 2039, when 20 years are needed; starts at 45 in 2026: 12 11/12 working
+    # years paid.
     sc = scenarios["beijing-domestic-worker"]
     assert sc.start_age == 45
     life = new_life(sc, 0)
@@ -1148,8 +1148,8 @@ PAID_BY_58 = 12 + 11 / 12
 
 
 def test_domestic_worker_makes_up_the_missing_years(scenarios: dict[str, Scenario]) -> None:
-    # The lowest base is Beijing's published floor, 7,162. 12 11/12 years paid; 19.5 − 12 11/12
-    # = 6 7/12 missing, made up at the floor: 6 7/12 × 12 × 7,162 × 20% = 113,159.6.
+    # The lowest base is Beijing's published floor, 7,162. 12 11/12 years paid; 20 − 12 11/12
+    # = 7 1/12 missing, made up at the floor: 7 1/12 × 12 × 7,162 × 20% = 121,754.
     sc = _domestic(scenarios)
     city = sc.city(sc.job(sc.defaults.job).city)
     avg, floor = city.average_wage_monthly.value, city.pension_base_floor.value
@@ -1161,20 +1161,20 @@ def test_domestic_worker_makes_up_the_missing_years(scenarios: dict[str, Scenari
             break
     else:
         pytest.fail("no seed could afford to make up the years")
-    missing = 19.5 - PAID_BY_58
-    assert retired.year == 2038
-    assert retired.minimum_years == 19.5
+    missing = 20 - PAID_BY_58
+    assert retired.year == 2039
+    assert retired.minimum_years == 20
     assert retired.made_up_years == pytest.approx(missing)
     assert retired.make_up_cost == pytest.approx(missing * 12 * floor * 0.2)
     assert retired.outcome == "employee_pension"
-    assert retired.employee_years == pytest.approx(19.5)
+    assert retired.employee_years == pytest.approx(20)
     assert retired.claim_city == city.id
-    # basic: (w + w × index) / 2 × 19.5 × 1%, w Beijing's formula wage (计发基数 12,049) and
-    # the index floor / avg (every year at the floor); account: 19.5 × floor × 12 × 8%, over
+    # basic: (w + w × index) / 2 × 20 × 1%, w Beijing's formula wage (计发基数 12,049) and
+    # the index floor / avg (every year at the floor); account: 20 × floor × 12 × 8%, over
     # 158 months at 57 (国发〔2005〕38号).
     w = (city.pension_formula_wage_monthly or city.average_wage_monthly).value
-    account = 19.5 * floor * 12 * 0.08
-    expected = (w + w * floor / avg) / 2 * 19.5 * 0.01 + account / 158
+    account = 20 * floor * 12 * 0.08
+    expected = (w + w * floor / avg) / 2 * 20 * 0.01 + account / 158
     assert retired.employee_monthly == pytest.approx(expected)
     assert state.pensions.employee_monthly == pytest.approx(expected)
     # the cost is paid from savings, as a contribution of the first retired stage; the months
@@ -1191,8 +1191,8 @@ def test_domestic_worker_makes_up_the_missing_years(scenarios: dict[str, Scenari
 
 def test_domestic_worker_who_cannot_afford_it_pays_on(scenarios: dict[str, Scenario]) -> None:
     # Saving nothing, she cannot pay the one sum, so she pays on year by year at the floor
-    # (12 × 7,162 × 20% a year) while she keeps choosing it: six full years from 58 to 63 and
-    # 7/12 of a year at 64 → 19.5 years; the pension starts at 65, the account divided by 101
+    # (12 × 7,162 × 20% a year) while she keeps choosing it: seven full years from 58 to 64 and
+    # 1/12 of a year at 65 → 20 years; the pension starts at 66, the account divided by 93
     # months (国发〔2005〕38号).
     sc = _domestic(scenarios)
     city = sc.city(sc.job(sc.defaults.job).city)
@@ -1202,7 +1202,7 @@ def test_domestic_worker_who_cannot_afford_it_pays_on(scenarios: dict[str, Scena
     state = play_through(sc, seed, steady(sc, pension=EMPLOYEE, saving_rate=0))
     retired = retired_event(state)
     first = first_retired_round(state)
-    assert state.history[first - 1].savings_end < policy.make_up_cost(19.5 - PAID_BY_58, floor)
+    assert state.history[first - 1].savings_end < policy.make_up_cost(20 - PAID_BY_58, floor)
     assert retired.outcome == "paying_on"
     assert retired.made_up_years == 0
     assert retired.make_up_cost == 0
@@ -1210,11 +1210,11 @@ def test_domestic_worker_who_cannot_afford_it_pays_on(scenarios: dict[str, Scena
     ended = [e for r in state.history for e in r.events if isinstance(e, PayingOnEnded)]
     assert len(ended) == 1
     assert ended[0].outcome == "employee_pension"
-    assert ended[0].age == 65
-    assert state.pensions.employee_years == pytest.approx(19.5)
+    assert ended[0].age == 66
+    assert state.pensions.employee_years == pytest.approx(20)
     w = (city.pension_formula_wage_monthly or city.average_wage_monthly).value
-    account = 19.5 * floor * 12 * 0.08
-    expected = (w + w * floor / avg) / 2 * 19.5 * 0.01 + account / 101
+    account = 20 * floor * 12 * 0.08
+    expected = (w + w * floor / avg) / 2 * 20 * 0.01 + account / 93
     assert ended[0].employee_monthly == pytest.approx(expected)
     assert not state.pensions.paying_on
     assert summarize(sc, state).pension_outcome == "employee_pension"
@@ -1238,7 +1238,7 @@ def test_paying_on_ends_by_the_rule(scenarios: dict[str, Scenario]) -> None:
                 continue
             seen += 1
             assert ended[0].outcome == "employee_pension"
-            assert p.employee_years >= 19.5 - 1e-9
+            assert p.employee_years >= 20 - 1e-9
             assert ended[0].employee_monthly > 0
             assert summarize(sc, state).pension_outcome == ended[0].outcome
             assert_money_conserved(sc, state)

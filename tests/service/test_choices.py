@@ -43,10 +43,15 @@ def test_every_option_offered_is_accepted_and_no_other(scenario_id: str) -> None
         if state.current_stage.phase is Phase.RETIRED:
             seen_retired = True
             assert "jobs" not in options
-            assert "residents" not in options["pension"]
-            assert not accepted(replace(base, pension=PensionChoice.RESIDENTS, residents_tier=100))
+            # the residents' pension is open in retirement only to members paying to 60 or
+            # short of 15 years past it: offered exactly when the engine accepts it
+            lowest = replace(base, pension=PensionChoice.RESIDENTS, residents_tier=100)
+            assert ("residents" in options["pension"]) == accepted(lowest)
+            for tier in options["residents_tiers"]:
+                assert accepted(replace(base, pension=PensionChoice.RESIDENTS, residents_tier=tier))
             for p in options["pension"]:
-                assert accepted(replace(base, pension=PensionChoice(p)))
+                if p != "residents":
+                    assert accepted(replace(base, pension=PensionChoice(p)))
         else:
             for job in sc.jobs:
                 offered = options["jobs"].get(job.id)
@@ -57,7 +62,9 @@ def test_every_option_offered_is_accepted_and_no_other(scenario_id: str) -> None
                     assert accepted(d)
                 employee = replace(at_job, pension=PensionChoice.EMPLOYEE)
                 assert accepted(employee) == ("employee" in offered["pension"])
-                residents_ok = state.current_stage.start_age < 60
+                residents_ok = accepted(
+                    replace(at_job, pension=PensionChoice.RESIDENTS, residents_tier=100)
+                )
                 assert ("residents" in offered["pension"]) == residents_ok
             assert options["personal_pension"]["none"] == [0]
         result = apply(sc, state, Decide(state.round, default_decisions(sc, state)))

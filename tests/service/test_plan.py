@@ -42,14 +42,15 @@ def test_a_25_year_old_anhui_rider_in_hangzhou() -> None:
         "minimum_years": 20.0, "already": False, "source": "",
     }  # fmt: skip
     assert p["years"]["at_retirement"] == 38
-    # Base 60% of 8,000 = 4,800 (the floor); 20% of it = 960 a month.
-    assert p["cost"]["base_monthly"] == 4800
-    assert p["cost"]["pension_monthly"] == 960
-    # (8,000 + 4,800) / 2 × 38 × 1% = 2,432; 4,800 × 12 × 8% × 38 / 117 = 1,496.6.
+    # The lowest base is Zhejiang's floor, about 5,060 (an estimate); 20% of it = 1,012 a month.
+    assert p["cost"]["base_monthly"] == 5060
+    assert p["cost"]["pension_monthly"] == 1012
+    # (8,433 + 5,060) / 2 × 38 × 1% = 2,563.7 (8,433: Zhejiang's formula wage, also its
+    # average); 5,060 × 12 × 8% × 38 / 117 = 1,577.6.
     assert (p["pension"]["basic"], p["pension"]["account"], p["pension"]["monthly"]) == (
-        2432,
-        1497,
-        3929,
+        2564,
+        1578,
+        4141,
     )
     assert p["cost"]["estimate"]
     assert p["pension"]["estimate"]
@@ -59,7 +60,7 @@ def test_a_25_year_old_anhui_rider_in_hangzhou() -> None:
     ]  # fmt: skip
     pension = p["schemes"][0]
     assert pension["where"]["zh"] == "杭州"
-    assert pension["monthly"] == 960
+    assert pension["monthly"] == 1012
     assert p["schemes"][2]["where"]["zh"].startswith("安徽临泉")
     assert ids(p["steps"])[0] == "register_flexible"
     assert "户口本" in "".join(d["zh"] for d in p["documents"])
@@ -77,16 +78,19 @@ def test_a_45_year_old_woman_in_beijing_with_8_years() -> None:
     )
     r = p["retirement"]
     # Women flexible workers: the 55 group; born mid-1981 is 138 months after January 1970,
-    # 138 // 4 + 1 = 35 months later: 57 years 11 months, the pension from 58 in 2039, when
-    # the minimum is 20 years.
+    # 138 // 4 + 1 = 35 months later: 57 years 11 months, in June 2039, when the minimum is 20.
     assert (r["group"], r["age_years"], r["age_months"]) == ("female_55", 57, 11)
-    assert (r["pension_from_age"], r["year"], r["minimum_years"]) == (58, 2039, 20.0)
+    assert (r["pension_from_age"], r["year"], r["minimum_years"]) == (57, 2039, 20.0)
     assert r["assumed_group"]
-    assert p["years"] == {"paid": 8.0, "at_retirement": 21.0, "short_by": 0.0, "make_up_cost": 0}
-    # Base: 60% of 11,937 = 7,162.2; 20% = 1,432.4 a month.
+    # To the month: 8 + (57 11/12 − 45) = 20 11/12 years.
+    assert p["years"] == {
+        "paid": 8.0, "at_retirement": 20.92, "short_by": 0.0, "make_up_cost": 0,
+    }  # fmt: skip
+    # Base: Beijing's floor 7,162; 20% = 1,432.4 a month.
     assert p["cost"]["pension_monthly"] == 1432
-    # (11,937 + 7,162.2) / 2 × 21 × 1% = 2,005.4; 7,162.2 × 0.96 × 21 / 152 = 949.9.
-    assert (p["pension"]["basic"], p["pension"]["account"]) == (2005, 950)
+    # (12,049 + 12,049 × 7,162 / 11,937) / 2 × 20 11/12 × 1% = 2,016.2 (12,049: Beijing's
+    # formula wage); 7,162 × 0.96 × 20 11/12 / 158 (at 57) = 910.2.
+    assert (p["pension"]["basic"], p["pension"]["account"]) == (2016, 910)
 
 
 def test_a_dongguan_factory_worker_whose_employer_does_not_pay() -> None:
@@ -120,14 +124,17 @@ def test_a_58_year_old_with_12_years() -> None:
         work_kind="flexible",
     )
     # Born mid-1968: 42 months after January 1965, 42 // 4 + 1 = 11 months: 60 years 11
-    # months, the pension from 61 in 2029 (before 2030: 15 years); 12 + 3 = 15 years.
+    # months, in June 2029 (before 2030: 15 years); to the month 12 + 2 11/12 = 14 11/12 years,
+    # one month short: made up at the floor, 1/12 × 12 × 4,588 × 20% = 917.6.
     r = p["retirement"]
-    assert (r["age_years"], r["age_months"], r["pension_from_age"], r["year"]) == (60, 11, 61, 2029)
+    assert (r["age_years"], r["age_months"], r["pension_from_age"], r["year"]) == (60, 11, 60, 2029)
     assert r["minimum_years"] == 15.0
-    assert p["years"]["at_retirement"] == 15
-    assert p["years"]["short_by"] == 0
-    # (7,000 + 4,200) / 2 × 15 × 1% = 840; 4,200 × 0.96 × 15 / 132 = 458.2.
-    assert (p["pension"]["basic"], p["pension"]["account"]) == (840, 458)
+    assert p["years"]["at_retirement"] == 14.92
+    assert p["years"]["short_by"] == 0.08
+    assert p["years"]["make_up_cost"] == 918
+    # (8,462 + 8,462 × 4,588 / 7,646) / 2 × 15 × 1% = 1,015.5 (8,462: Sichuan's formula wage);
+    # 4,588 × 0.96 × 15 / 139 (at 60) = 475.3.
+    assert (p["pension"]["basic"], p["pension"]["account"]) == (1015, 475)
     # Too late to gather 15 residents' years by 60: that scheme is not offered.
     assert "residents_pension" not in ids(p["schemes"])
 
@@ -145,8 +152,8 @@ def test_a_58_year_old_woman_is_past_her_age_and_must_complete_the_years() -> No
     assert p["retirement"]["already"]
     assert p["retirement"]["age_years"] == 55
     assert p["years"]["short_by"] == 3
-    # 3 years × 12 × 4,200 × 20% = 30,240.
-    assert p["years"]["make_up_cost"] == 30240
+    # 3 years × 12 × 4,588 × 20% = 33,033.6 (Sichuan's floor, an estimate).
+    assert p["years"]["make_up_cost"] == 33034
     assert "complete_years" in ids(p["steps"])
 
 
@@ -160,9 +167,9 @@ def test_one_year_paid_gives_no_monthly_pension_without_paying_on() -> None:
         monthly_income=4000,
         work_kind="flexible",
     )
-    # Retires at 60y8m → 61 in 2028: 1 + 2 = 3 years, 12 short of 15.
-    assert p["years"]["at_retirement"] == 3
-    assert p["years"]["short_by"] == 12
+    # Retires at 60 years 8 months in 2028: 59 now, so 1 + 1 8/12 = 2 8/12 years, 12 4/12 short.
+    assert p["years"]["at_retirement"] == 2.67
+    assert p["years"]["short_by"] == 12.33
     assert "complete_years" in ids(p["steps"])
 
 

@@ -23,7 +23,7 @@ def test_plan_endpoint(server: ServerProcess) -> None:
     got = httpx.post(server.http_url + "/api/plan", json=RIDER, timeout=10)
     assert got.status_code == 200
     assert got.headers["cache-control"] == "no-store"
-    assert got.json()["pension"]["monthly"] == 3929
+    assert got.json()["pension"]["monthly"] == 4141
     bad = httpx.post(server.http_url + "/api/plan", json=RIDER | {"years_paid": 30}, timeout=10)
     assert bad.status_code == 422
     assert bad.json()["error"]["code"] == "plan/too_many_years"
@@ -44,7 +44,7 @@ def test_plan_in_the_guide(pages: Pages) -> None:
     page.locator("#plan-income").fill("7000")
     page.locator("#plan-kind").select_option("platform_rider")
     page.locator("#plan-go").click()
-    expect(page.locator("#plan-pension")).to_contain_text("约3,929 元")
+    expect(page.locator("#plan-pension")).to_contain_text("约4,141 元")
     expect(page.locator("#plan-retire")).to_contain_text("63岁（2064年）起领")
     expect(page.locator("#plan-schemes")).to_contain_text("杭州")
     # An impossible input: refused, with the reason beside the field.
@@ -81,21 +81,21 @@ def test_guide_calculator_follows_the_cohort_and_refuses_too_few_years(pages: Pa
     expect(page.locator("#calc-refusal")).to_contain_text("最少要交 20 年")
     expect(page.locator("#calc-pension")).to_have_count(0)
     # A woman born mid-1975 (a flexible worker, the 55 group): 66 months after January 1970,
-    # 66 // 4 + 1 = 17 months later, 56 years 5 months: the pension from 57, in 2032, with at
-    # least 16.5 years.
+    # 66 // 4 + 1 = 17 months later, 56 years 5 months, in December 2031: at least 16 years.
     page.locator("#calc-sex").select_option("female")
     page.locator("#calc-birth").fill("1975")
     page.locator("#calc-years").fill("17")
     page.locator("#calc-btn").click()
-    expect(page.locator("#calc-result")).to_contain_text("交 17 年，57岁退休")
-    page.locator("#calc-years").fill("16")
+    expect(page.locator("#calc-result")).to_contain_text("交 17 年，56岁5个月退休")
+    page.locator("#calc-years").fill("15")
     page.locator("#calc-btn").click()
-    expect(page.locator("#calc-refusal")).to_contain_text("最少要交 16.5 年")
+    expect(page.locator("#calc-refusal")).to_contain_text("最少要交 16 年")
 
 
 def test_retirement_endpoint(server: ServerProcess) -> None:
     got = httpx.get(server.http_url + "/api/retirement?sex=male&birth_year=1968", timeout=10)
-    assert got.json()["pension_from_age"] == 61
+    assert (got.json()["age_years"], got.json()["age_months"]) == (60, 11)
+    assert got.json()["pension_from_age"] == 60
     assert got.json()["minimum_years"] == 15
     bad = httpx.get(server.http_url + "/api/retirement?sex=male&birth_year=2020", timeout=10)
     assert bad.status_code == 422

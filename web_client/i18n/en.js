@@ -591,6 +591,8 @@ export default {
   'g.calc.r.base': 'Base: {amount} a month ({pct}% of the average wage)',
   'g.calc.r.pay': 'You pay: {amount} a month ({year} a year)',
   'g.calc.r.pension': 'After {years} years, retiring at {age}, a rough monthly pension:',
+  'g.age.y': '{y}',
+  'g.age.ym': '{y} years {m} months',
   'g.calc.r.month': 'a month',
   'g.calc.r.parts': 'Basic pension {basic}, account pension {account}.',
   'g.calc.r.estimate': 'An estimate: in today\'s money, no interest on the account, the average wage held constant. The local office decides the real amount.',
@@ -810,4 +812,6 @@ export default {
   'why.employer_owed': 'Your employer should have insured you for work injury and did not: under 工伤保险条例 art. 62 it owes you the benefits.',
   'why.project': 'The site\'s project insures every worker for work injury: that insurance paid.',
   'hap.employer_owed': 'Your employer never insured you: it owes you this. Call 12333 or the labour inspection.',
+  'pc.pension.residents.on': 'Keep paying the residents\' pension',
+  'pc.pension.residents.on.note': 'Pay to 60; past 60, if short of 15 years, pay on or make the years up in one sum, then draw it every month.',
 };

@@ -603,7 +603,9 @@ export default {
   'g.calc.error': '没算出来，请再试一次。',
   'g.calc.r.base': '缴费基数：每月 {amount}（平均工资的 {pct}%）',
   'g.calc.r.pay': '你每月交：{amount}（一年 {year}）',
-  'g.calc.r.pension': '交 {years} 年，{age}岁退休，每月大约能领：',
+  'g.calc.r.pension': '交 {years} 年，{age}退休，每月大约能领：',
+  'g.age.y': '{y}岁',
+  'g.age.ym': '{y}岁{m}个月',
   'g.calc.r.month': '每月',
   'g.calc.r.parts': '基础养老金 {basic}，个人账户养老金 {account}。',
   'g.calc.r.estimate': '这是估算：按今天的钱算，不算个人账户利息，平均工资不变。实际以当地社保部门为准。',
@@ -680,7 +682,7 @@ export default {
   'host.pool.toggle.short': '下一轮“一起扛”',
 
   // player (phone lesson)
-  'g.calc.short': '交 {years} 年拿不到按月的职工养老金：你{age}岁退休时最少要交 {min} 年。可以退休后接着交到 {min} 年，或者一次补缴。',
+  'g.calc.short': '交 {years} 年拿不到按月的职工养老金：你{age}退休时最少要交 {min} 年。可以退休后接着交到 {min} 年，或者一次补缴。',
   'pc.hours.q': '干多少？',
   'pc.rw.plan': '算一算我自己的计划',
   'pc.strip.label': '你现在的情况',
@@ -823,4 +825,6 @@ export default {
   'why.employer_owed': '老板本该给你交工伤保险却没交：按《工伤保险条例》第六十二条，老板要按工伤保险的标准赔你。',
   'why.project': '工地按项目给每个工人上了工伤保险，医药费由工伤保险付。',
   'hap.employer_owed': '老板没给你交工伤保险，这钱要老板赔。打12333，或找劳动保障监察。',
+  'pc.pension.residents.on': '接着交城乡居民养老保险',
+  'pc.pension.residents.on.note': '交到60岁；60岁后不满15年的，可以接着交（延缴）或一次补缴到15年，交满就按月领。',
 };

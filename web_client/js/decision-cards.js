@@ -15,8 +15,10 @@ export function stepsFor(st) {
   const working = st.stage.phase === 'working';
   if (working) return ['pension', 'medical', 'injury', 'work', 'saving'];
   const short = st.employee_years > 0 && st.employee_years < st.minimum_years;
-  const canPay = st.options && (st.options.pension || []).indexOf('employee') >= 0;
-  return (short && canPay ? ['pension'] : []).concat(['medical', 'saving']);
+  const open = (st.options && st.options.pension) || [];
+  const canPay = open.indexOf('employee') >= 0;
+  const residents = open.indexOf('residents') >= 0;
+  return ((short && canPay) || residents ? ['pension'] : []).concat(['medical', 'saving']);
 }
 
 /** What the card `step` asks, and whether it is answered. */
@@ -60,13 +62,23 @@ function pensionCard(v) {
   const { sc, st, d, change } = v;
   const c = SC.cityOfDecision(sc, d, st);
   if (st.stage.phase !== 'working') {
-    const missing = st.minimum_years - st.employee_years;
-    const cost = missing * 12 * c.pension_base_floor.value * SC.RULES.flexibleRate.value;
-    return [question('coin', t('dec.pension.short', { years: yrs(st.employee_years), min: yrs(st.minimum_years) })),
-      choices('pension', [
-        { value: 'employee', icon: 'check', label: t('pension.makeup'), cost: t('pension.makeup.cost', { amount: money(cost, true) }), note: t('pc.makeup.note') },
-        { value: 'none', icon: 'cross', label: t('pension.stop'), cost: money(0), note: t('pc.stop.note') },
-      ], d.pension, (x) => change('pension', x), 'choices-stack')];
+    const open = (st.options && st.options.pension) || [];
+    const opts = [];
+    if (open.indexOf('employee') >= 0 && st.employee_years > 0 && st.employee_years < st.minimum_years) {
+      const missing = st.minimum_years - st.employee_years;
+      const cost = missing * 12 * c.pension_base_floor.value * SC.RULES.flexibleRate.value;
+      opts.push({ value: 'employee', icon: 'check', label: t('pension.makeup'), cost: t('pension.makeup.cost', { amount: money(cost, true) }), note: t('pc.makeup.note') });
+    }
+    const tiers = (st.options && st.options.residents_tiers) || [];
+    if (open.indexOf('residents') >= 0 && tiers.length) {
+      // Paying the residents' pension on: to 60, and past 60 until 15 years (延缴/补缴).
+      opts.push({ value: 'residents', icon: 'home', label: t('pc.pension.residents.on'), cost: t('pc.per.month', { amount: money(tiers[0] / 12) }), note: t('pc.pension.residents.on.note') });
+    }
+    opts.push({ value: 'none', icon: 'cross', label: t('pension.stop'), cost: money(0), note: t('pc.stop.note') });
+    const q = opts.length > 1 && opts[0].value === 'employee'
+      ? t('dec.pension.short', { years: yrs(st.employee_years), min: yrs(st.minimum_years) }) : t('dec.pension');
+    return [question('coin', q),
+      choices('pension', opts, d.pension, (x) => { change('pension', x); if (x === 'residents') change('residents_tier', tiers[0]); }, 'choices-stack')];
   }
   const open = jobOptions(st, d.job);
   const tiers = open.residents_tiers.length ? open.residents_tiers : c.residents_pension_tiers;

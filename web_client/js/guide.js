@@ -290,12 +290,14 @@ async function calculate() {
       if (out0) fillCalc(out0);
       return;
     }
-    input.age = ret.pension_from_age;
+    // The statutory age to the month (the engine's rule); the account divisor takes the years.
+    input.age = ret.age_years;
+    input.ageText = ret.age_months ? t('g.age.ym', { y: ret.age_years, m: ret.age_months }) : t('g.age.y', { y: ret.age_years });
     input.min = ret.minimum_years;
     if (input.years < ret.minimum_years) {
       // Too few years for a monthly pension: say so, and what can be done.
       G.calc = null;
-      G.calcRefusal = t('g.calc.short', { years: input.years, min: ret.minimum_years, age: ret.pension_from_age });
+      G.calcRefusal = t('g.calc.short', { years: input.years, min: ret.minimum_years, age: input.ageText });
       const out1 = $('calc-result');
       if (out1) fillCalc(out1);
       return;
@@ -324,7 +326,7 @@ function fillCalc(out) {
   out.appendChild(h('ol', { class: 'facts calc-steps' },
     h('li', null, iconText('wallet', t('g.calc.r.base', { amount: money(c.base_monthly, est), pct: c.input.base }))),
     h('li', null, iconText('arrow', t('g.calc.r.pay', { amount: money(c.payment_monthly, est), year: money(c.payment_monthly * 12, est) }))),
-    h('li', null, iconText('coin', t('g.calc.r.pension', { years: c.input.years, age: c.input.age })))));
+    h('li', null, iconText('coin', t('g.calc.r.pension', { years: c.input.years, age: c.input.ageText || c.input.age })))));
   out.appendChild(h('p', { class: 'big-number', id: 'calc-pension', 'data-testid': 'calc-pension' }, money(c.pension_monthly, true), h('small', null, ' ' + t('g.calc.r.month'))));
   out.appendChild(h('p', null, t('g.calc.r.parts', { basic: money(c.basic_pension_monthly, true), account: money(c.account_pension_monthly, true) })));
   out.appendChild(h('p', { class: 'warn-note' }, iconText('alert', t('g.calc.r.estimate'))));
