@@ -209,6 +209,7 @@ def residents_pension_open(state: LifeState, stage: Stage) -> bool:
     p = state.pensions
     return (
         p.residents_years + p.employee_years > 0
+        and (not p.residents_settled or p.residents_paying_on)
         and p.residents_from_age is None
         and p.employee_monthly == 0
         and not p.paying_on

@@ -866,10 +866,13 @@ def game_stats(scenario: Scenario, lives: Mapping[str, LifeState]) -> dict[str, 
 
 
 def room_seed(scenario: Scenario, solo: bool) -> int:
-    """A new room's seed. A workshop's life is drawn among those that reach retirement, so the
-    room sees the pension years it came to discuss (about nine lives in ten do); a solo life
-    is drawn from the whole life table, early deaths included."""
+    """A new room's seed, drawn among the lives that reach the statutory retirement age (about
+    nine in ten do), so that a seven-minute lesson always reaches the pension years it is about;
+    how long one lives after that is the life table's draw. Early deaths are in the model and
+    in the balance figures (``died_before_pension_share``), not in the game played. ``solo``
+    is kept for the caller's clarity: both modes draw alike."""
+    del solo
     while True:
         seed = secrets.randbits(63)
-        if solo or reaches_retirement(scenario, seed):
+        if reaches_retirement(scenario, seed):
             return seed

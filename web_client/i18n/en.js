@@ -812,6 +812,7 @@ export default {
   'why.employer_owed': 'Your employer should have insured you for work injury and did not: under 工伤保险条例 art. 62 it owes you the benefits.',
   'why.project': 'The site\'s project insures every worker for work injury: that insurance paid.',
   'hap.employer_owed': 'Your employer never insured you: it owes you this. Call 12333 or the labour inspection.',
-  'pc.pension.residents.on': 'Keep paying the residents\' pension',
-  'pc.pension.residents.on.note': 'Pay to 60; past 60, if short of 15 years, pay on or make the years up in one sum, then draw it every month.',
+  'pc.pension.residents.on': 'Pay the residents\' pension',
+  'pc.pension.residents.on.note': 'Pay to 60; make up to 15 years.',
+  'pc.stop.residents.note': 'Under 15 years: no monthly residents\' pension.',
 };

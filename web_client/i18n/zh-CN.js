@@ -825,6 +825,7 @@ export default {
   'why.employer_owed': '老板本该给你交工伤保险却没交：按《工伤保险条例》第六十二条，老板要按工伤保险的标准赔你。',
   'why.project': '工地按项目给每个工人上了工伤保险，医药费由工伤保险付。',
   'hap.employer_owed': '老板没给你交工伤保险，这钱要老板赔。打12333，或找劳动保障监察。',
-  'pc.pension.residents.on': '接着交城乡居民养老保险',
-  'pc.pension.residents.on.note': '交到60岁；60岁后不满15年的，可以接着交（延缴）或一次补缴到15年，交满就按月领。',
+  'pc.pension.residents.on': '交城乡居民养老',
+  'pc.pension.residents.on.note': '交到60岁；不够15年可以补缴。',
+  'pc.stop.residents.note': '不满15年，领不了按月的居民养老金。',
 };

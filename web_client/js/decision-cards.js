@@ -64,7 +64,8 @@ function pensionCard(v) {
   if (st.stage.phase !== 'working') {
     const open = (st.options && st.options.pension) || [];
     const opts = [];
-    if (open.indexOf('employee') >= 0 && st.employee_years > 0 && st.employee_years < st.minimum_years) {
+    const short = open.indexOf('employee') >= 0 && st.employee_years > 0 && st.employee_years < st.minimum_years;
+    if (short) {
       const missing = st.minimum_years - st.employee_years;
       const cost = missing * 12 * c.pension_base_floor.value * SC.RULES.flexibleRate.value;
       opts.push({ value: 'employee', icon: 'check', label: t('pension.makeup'), cost: t('pension.makeup.cost', { amount: money(cost, true) }), note: t('pc.makeup.note') });
@@ -72,9 +73,11 @@ function pensionCard(v) {
     const tiers = (st.options && st.options.residents_tiers) || [];
     if (open.indexOf('residents') >= 0 && tiers.length) {
       // Paying the residents' pension on: to 60, and past 60 until 15 years (延缴/补缴).
-      opts.push({ value: 'residents', icon: 'home', label: t('pc.pension.residents.on'), cost: t('pc.per.month', { amount: money(tiers[0] / 12) }), note: t('pc.pension.residents.on.note') });
+      // Three options must still fit the phone: the note only where it is one of two.
+      opts.push({ value: 'residents', icon: 'home', label: t('pc.pension.residents.on'), cost: t('pc.per.month', { amount: money(tiers[0] / 12) }), note: short ? undefined : t('pc.pension.residents.on.note') });
     }
-    opts.push({ value: 'none', icon: 'cross', label: t('pension.stop'), cost: money(0), note: t('pc.stop.note') });
+    opts.push({ value: 'none', icon: 'cross', label: t('pension.stop'), cost: money(0), note: t(short ? 'pc.stop.note' : 'pc.stop.residents.note') });
+    if (opts.length > 2) for (const o of opts) o.note = undefined; // three must fit the phone
     const q = opts.length > 1 && opts[0].value === 'employee'
       ? t('dec.pension.short', { years: yrs(st.employee_years), min: yrs(st.minimum_years) }) : t('dec.pension');
     return [question('coin', q),
