@@ -17,7 +17,6 @@ from game_server.engine.life import (
     new_life,
     plan_stages,
     play_through,
-    player_seed,
     reaches_retirement,
     replay,
 )
@@ -49,7 +48,6 @@ __all__ = [
     "new_life",
     "plan_stages",
     "play_through",
-    "player_seed",
     "reaches_retirement",
     "replay",
     "risk_pool",

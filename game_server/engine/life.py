@@ -29,8 +29,6 @@ from game_server.engine.events import (
     Retired,
     StageClosed,
 )
-from game_server.engine.rng import MASK64 as _MASK64
-from game_server.engine.rng import splitmix64 as _splitmix64
 from game_server.engine.rng import uniform
 from game_server.engine.state import (
     Ledger,
@@ -122,26 +120,11 @@ def retirement_months(scenario: Scenario) -> int:
     return max(months, (scenario.start_age + 1) * 12)
 
 
-LIFESPAN_MASK = (1 << 32) - 1
-"""The low 32 bits of a seed fix the life span; the whole seed fixes the events."""
-
-
 def drawn_death_age(scenario: Scenario, seed: int) -> int:
-    """The age at which the life with ``seed`` ends: one draw of the generator keyed by the
-    seed's low 32 bits, through the life table of the persona's sex (common to every replay of
-    the life, and to every player of a workshop room: see :func:`player_seed`)."""
-    draw = uniform(seed & LIFESPAN_MASK, DEATH_DRAW_ROUND, 0, 0)
+    """The age at which the life with ``seed`` ends: one draw of the seed's own generator,
+    through the life table of the persona's sex (common to every replay of the life)."""
+    draw = uniform(seed, DEATH_DRAW_ROUND, 0, 0)
     return mortality.death_age(scenario.persona.gender, scenario.start_age, scenario.max_age, draw)
-
-
-def player_seed(room_seed: int, player_id: str) -> int:
-    """A workshop player's own seed: the room's low 32 bits (the same life span, so every phone
-    in the room plays the same rounds) under the player's own high bits (their own illnesses,
-    accidents and luck, so a risk pool has different bills to share). Pure and deterministic."""
-    mixed = 0
-    for byte in player_id.encode():
-        mixed = _splitmix64((mixed ^ byte) & _MASK64)
-    return (room_seed & LIFESPAN_MASK) | ((mixed & ((1 << 31) - 1)) << 32)
 
 
 def reaches_retirement(scenario: Scenario, seed: int) -> bool:

@@ -8,12 +8,11 @@ whole "state" of the generator is the seed kept in the life's state.
 
 from __future__ import annotations
 
-MASK64 = (1 << 64) - 1
-_MASK = MASK64
+_MASK = (1 << 64) - 1
 _TWO_TO_MINUS_53 = 2.0**-53
 
 
-def splitmix64(z: int) -> int:
+def _splitmix64(z: int) -> int:
     # SplitMix64 finaliser (Steele, Lea, Flood 2014): a cheap, well-mixed 64-bit hash.
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
@@ -22,7 +21,7 @@ def splitmix64(z: int) -> int:
 
 def uniform(seed: int, round_index: int, slot: int, k: int = 0) -> float:
     """A number in [0, 1) fixed by the seed, the round, the event slot and the draw's index."""
-    z = splitmix64(
+    z = _splitmix64(
         (
             seed * 0x9E3779B97F4A7C15
             + (round_index + 1) * 0xD1B54A32D192ED03
@@ -31,4 +30,4 @@ def uniform(seed: int, round_index: int, slot: int, k: int = 0) -> float:
         )
         & _MASK
     )
-    return (splitmix64(z) >> 11) * _TWO_TO_MINUS_53
+    return (_splitmix64(z) >> 11) * _TWO_TO_MINUS_53

@@ -35,7 +35,6 @@ from game_server.engine import (
     default_decisions,
     drawn_death_age,
     plan_stages,
-    player_seed,
     reaches_retirement,
     risk_pool,
     summarize,
@@ -102,11 +101,6 @@ class RoomContext:
     mode: Literal["solo", "workshop"]
     rounds: int
     round_seconds: int
-
-    def seed_of(self, player_id: str) -> int:
-        """The seed of a player's life: in a workshop everyone lives as long (the room's life
-        span) but meets their own illnesses and accidents; a solo life is the room's seed."""
-        return self.seed if self.mode == "solo" else player_seed(self.seed, player_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,9 +250,8 @@ class RoomService:
             if not meta:
                 raise ProtocolError(errors.ROOM_NOT_FOUND, f"there is no room {code}")
             closed = int(meta.get("closed_rounds", "0"))
-            player_id, secret = secrets.token_hex(4), secrets.token_urlsafe(16)
             # A late joiner's past rounds are played with the default choices (a tap-through).
-            life = self.cache.life(ctx.scenario, ctx.seed_of(player_id), [])
+            life = self.cache.life(ctx.scenario, ctx.seed, [])
             past: list[Decisions] = []
             while len(past) < closed and not life.finished:
                 d = default_decisions(ctx.scenario, life)
@@ -266,6 +259,7 @@ class RoomService:
                 assert not isinstance(result, RuleViolation)
                 past.append(d)
                 life = result.state
+            player_id, secret = secrets.token_hex(4), secrets.token_urlsafe(16)
             event = encode({"kind": "player_joined", "player_id": player_id, "nickname": name})
             try:
                 await self.store.join(
@@ -338,7 +332,7 @@ class RoomService:
         view = await self.store.player_view(ident.code, ident.player_id)
         if view is None or view.player is None:
             raise ProtocolError(errors.ROOM_NOT_FOUND, "the room has expired")
-        life = self.cache.life(ctx.scenario, ctx.seed_of(ident.player_id), decode_log(view.log))
+        life = self.cache.life(ctx.scenario, ctx.seed, decode_log(view.log))
         out = self._room_view(ctx, view.meta, view.decided, view.players)
         out.update(
             {
@@ -397,7 +391,7 @@ class RoomService:
         logs = await self.store.logs_of(code, player_ids)
         out: dict[str, dict[str, Any]] = {}
         for i, pid in enumerate(player_ids):
-            life = self.cache.life(ctx.scenario, ctx.seed_of(pid), decode_log(logs.get(pid)))
+            life = self.cache.life(ctx.scenario, ctx.seed, decode_log(logs.get(pid)))
             item: dict[str, Any] = {
                 "status": status_view(ctx.scenario, life),
                 "stage": stage_view(life.history[-1]) if life.history else None,
@@ -418,7 +412,7 @@ class RoomService:
         view = await self._player(ident, msg.client_msg_id, seen_ok=True)
         if view.seen is not None:  # a resend after a drop: the same answer, never applied twice
             return self._ack(msg, view.seen)
-        life = self.cache.life(ctx.scenario, ctx.seed_of(ident.player_id), decode_log(view.log))
+        life = self.cache.life(ctx.scenario, ctx.seed, decode_log(view.log))
         decisions = decisions_from_message(msg.decisions)
         violation = check(ctx.scenario, life, Decide(msg.round, decisions))
         if violation is not None:
@@ -602,7 +596,7 @@ class RoomService:
             if pid in closing.kicked:
                 continue
             log_now = decode_log(closing.logs.get(pid))
-            life = self.cache.life(scenario, ctx.seed_of(pid), log_now)
+            life = self.cache.life(scenario, ctx.seed, log_now)
             # Normally one step (round r); a life that is behind (it should not be, but a room
             # must never stall on one seat) catches up with the defaults.
             while not life.finished and life.round <= r:
@@ -619,7 +613,7 @@ class RoomService:
                 assert not isinstance(result, RuleViolation)
                 log_now = [*log_now, decisions]
                 life = result.state
-                self.cache.put(scenario, ctx.seed_of(pid), log_now, life)
+                self.cache.put(scenario, ctx.seed, log_now, life)
                 new_logs[pid] = encode_log(log_now)
             lives[pid] = life
         finished = r + 1 >= ctx.rounds
@@ -677,7 +671,7 @@ class RoomService:
         finished: list[FinishedLife] = []
         lives: dict[str, LifeState] = {}
         for i, (pid, player) in enumerate(players.items()):
-            life = self.cache.life(ctx.scenario, ctx.seed_of(pid), decode_log(logs.get(pid)))
+            life = self.cache.life(ctx.scenario, ctx.seed, decode_log(logs.get(pid)))
             if not life.history:
                 continue
             lives[pid] = life

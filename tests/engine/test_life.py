@@ -38,7 +38,6 @@ from game_server.engine import (
     new_life,
     plan_stages,
     play_through,
-    player_seed,
     policy,
     replay,
     risk_pool,
@@ -1662,21 +1661,3 @@ def test_fair_contribution_covers_the_losses_and_lowers_the_worst() -> None:
     assert result.worst_pooled == pytest.approx(300)
     assert result.worst_pooled <= result.worst_alone
     assert math.isclose(sum(s.cost_pooled for s in result.shares), sum(losses))
-
-
-def test_workshop_players_live_as_long_and_meet_their_own_events(
-    scenarios: dict[str, Scenario],
-) -> None:
-    # player_seed keeps the room's low 32 bits (the life span, so the same rounds on every
-    # phone) and gives each player high bits of their own (their own illnesses and accidents).
-    sc = scenarios["hangzhou-rider"]
-    room = 0x5A5A_1234_9876
-    seeds = [player_seed(room, pid) for pid in ("a1b2c3d4", "00ff00ff", "deadbeef", "12345678")]
-    assert len(set(seeds)) == 4
-    assert all(0 < s < 2**63 for s in seeds)
-    assert player_seed(room, "a1b2c3d4") == seeds[0]  # deterministic
-    lives = [play_through(sc, s, steady(sc)) for s in seeds]
-    assert {life.death_age for life in lives} == {new_life(sc, room).death_age}
-    assert {len(life.stages) for life in lives} == {len(new_life(sc, room).stages)}
-    drawn = {tuple((i, h.event_id, h.year) for i, h in happenings(life)) for life in lives}
-    assert len(drawn) > 1
