@@ -21,19 +21,49 @@ from game_server.engine import (
     Phase,
     default_decisions,
 )
-from game_server.engine.life import check
+from game_server.engine.life import check, residents_pension_open
 
 SAVING_RATES = (0, 10, 20, 30, 40, 50)
 PERSONAL_PENSION_YEARLY = (0, 1000, 3000, 6000, 12000)
 """The amounts the phone offers (the engine takes any amount within its cap)."""
 
 
+_MEMO: dict[tuple[Any, ...], tuple[Scenario, dict[str, Any]]] = {}
+_MEMO_MAX = 4096
+
+
 def round_options(scenario: Scenario, state: LifeState) -> dict[str, Any] | None:
-    """What is open in the current round, or ``None`` when the life is over."""
+    """What is open in the current round, or ``None`` when the life is over. The result is
+    shared between lives that the rules cannot tell apart (read it, never change it): the
+    engine's check depends on the scenario, the stage, the year, the city, whether the
+    residents' scheme is open to this person, and the round's default decisions — computed once
+    for all of them (a 2,000-player room's close asks the same question 2,000 times)."""
     stage = state.current_stage
     if stage is None:
         return None
     base = default_decisions(scenario, state)
+    key = (
+        scenario.id,
+        scenario.version,
+        stage,
+        state.year,
+        state.city,
+        residents_pension_open(state, stage),
+        base,
+    )
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is scenario:
+        return hit[1]
+    out = _round_options(scenario, state, base)
+    if len(_MEMO) >= _MEMO_MAX:
+        _MEMO.clear()
+    _MEMO[key] = (scenario, out)
+    return out
+
+
+def _round_options(scenario: Scenario, state: LifeState, base: Decisions) -> dict[str, Any]:
+    stage = state.current_stage
+    assert stage is not None
 
     def ok(d: Decisions) -> bool:
         return check(scenario, state, Decide(state.round, d)) is None

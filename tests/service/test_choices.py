@@ -72,3 +72,30 @@ def test_every_option_offered_is_accepted_and_no_other(scenario_id: str) -> None
         state = result.state
     assert seen_retired
     assert round_options(sc, state) is None
+
+
+def test_shared_options_are_the_options_of_each_life() -> None:
+    # round_options answers once for lives the rules cannot tell apart: over many lives and
+    # choices, the shared answer is the one worked out for that life alone.
+    from game_server.service.choices import _round_options
+
+    checked = 0
+    for scenario_id in sorted(SCENARIOS):
+        sc = SCENARIOS[scenario_id]
+        for seed in range(12):
+            state = new_life(sc, seed)
+            while state.current_stage is not None:
+                shared = round_options(sc, state)
+                alone = _round_options(sc, state, default_decisions(sc, state))
+                assert shared == alone
+                checked += 1
+                d = default_decisions(sc, state)
+                if state.current_stage.phase is Phase.WORKING and seed % 3 == 0:
+                    tiers = sc.city(sc.job(d.job or sc.defaults.job).city).residents_pension_tiers
+                    d = replace(d, pension=PensionChoice.RESIDENTS, residents_tier=tiers[0])
+                    if check(sc, state, Decide(state.round, d)) is not None:
+                        d = default_decisions(sc, state)
+                result = apply(sc, state, Decide(state.round, d))
+                assert not isinstance(result, RuleViolation)
+                state = result.state
+    assert checked > 100
