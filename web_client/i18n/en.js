@@ -815,4 +815,6 @@ export default {
   'pc.pension.residents.on': 'Pay the residents\' pension',
   'pc.pension.residents.on.note': 'Pay to 60; make up to 15 years.',
   'pc.stop.residents.note': 'Under 15 years: no monthly residents\' pension.',
+  'pc.minor.title': '{n} small illnesses',
+  'pc.minor.money': 'Bills {bill} in all; you paid {own}.',
 };

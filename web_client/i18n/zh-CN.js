@@ -828,4 +828,6 @@ export default {
   'pc.pension.residents.on': '交城乡居民养老',
   'pc.pension.residents.on.note': '交到60岁；不够15年可以补缴。',
   'pc.stop.residents.note': '不满15年，领不了按月的居民养老金。',
+  'pc.minor.title': '小病 {n} 次',
+  'pc.minor.money': '医药费共 {bill}，你自己付 {own}。',
 };

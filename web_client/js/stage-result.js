@@ -129,9 +129,19 @@ function eventCard(sc, e, stage) {
 export function eventList(sc, stage) {
   const rank = (e) => (e.type === 'happening' ? 0 : e.type === 'news_shown' ? 2 : 1);
   const firstNews = stage.events.find((e) => e.type === 'news_shown');
-  const shown = stage.events.filter((e) => e.type !== 'news_shown' || e === firstNews);
+  // Small things (a cold, a few days off) are folded into one line: a stage shows its big
+  // events one card each and the small ones as a count, so the reading stays short.
+  const small = (e) => e.type === 'happening' && e.kind === 'minor_illness' && !e.catastrophic;
+  const minor = stage.events.filter(small);
+  const shown = stage.events.filter((e) => (e.type !== 'news_shown' || e === firstNews) && !(minor.length > 1 && small(e)));
   const ordered = shown.map((e, i) => [e, i]).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map((x) => x[0]);
   const items = ordered.map((e) => eventCard(sc, e, stage)).filter(Boolean);
+  if (minor.length > 1) {
+    const bill = minor.reduce((s, e) => s + e.bill, 0);
+    const own = minor.reduce((s, e) => s + e.bill - e.covered, 0);
+    items.unshift(card({ level: 'h2', class: 'event ev-neutral', title: t('pc.minor.title', { n: minor.length }), icon: 'medical', testid: 'event-minor' },
+      h('p', { class: 'bill' }, t('pc.minor.money', { bill: money(bill, true), own: money(own, true) }))));
+  }
   if (!stage.events.some((e) => e.type === 'happening')) {
     items.unshift(card({ level: 'h2', class: 'event ev-good', title: t('pc.calm'), icon: 'check', testid: 'event-calm' }));
   }
