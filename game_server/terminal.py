@@ -85,7 +85,6 @@ UI: Mapping[str, tuple[str, str]] = {
     "residents_paying_on": ("60岁了，城乡居民养老保险还差几年：继续按年交（延缴），交满15年就开始领。", "At 60 your residents' pension is a few years short: you pay on year by year, and it starts at 15 years."),
     "employer_owed": ("老板没给你交工伤保险：按《工伤保险条例》第六十二条，这笔钱由老板按工伤保险的标准赔。打12333或找劳动保障监察。", "Your employer never insured you for work injury: under 工伤保险条例 art. 62 it owes you the benefits. Call 12333 or the labour inspection."),
     "vehicle": ("对方机动车的交强险先赔了医药费。", "The liable car's compulsory insurance (交强险) paid first."),
-    "retired_lump": ("退休了，但没有按月的养老金：个人账户一次性退给你 {amount}。", "Retired, with no monthly pension: the accounts were paid back in one sum, {amount}."),
     "retired_nothing": ("退休了，但一分养老金也没有。", "Retired, with no pension at all."),
     "made_up": ("补缴了 {years} 年，花了 {cost}。", "Made up {years} years for {cost}."),
     "paying_on": ("缴费年限不够，存款也不够一次补齐：退休后继续按年缴费，缴满再领养老金。", "Years short and not enough savings to make them up at once: you pay on year by year after retirement age, and the pension starts when the minimum is reached."),
@@ -348,11 +347,9 @@ class TerminalGame:
                         cost=self.money(event.make_up_cost),
                     )
                 )
-            self.show_pension(
-                event.outcome, event.employee_monthly, event.lump_sum, event.claim_city
-            )
+            self.show_pension(event.outcome, event.employee_monthly, event.claim_city)
         elif isinstance(event, PayingOnEnded):
-            self.show_pension(event.outcome, event.employee_monthly, event.lump_sum, None)
+            self.show_pension(event.outcome, event.employee_monthly, None)
         elif isinstance(event, ResidentsPensionStarted):
             if event.made_up_years:
                 self.write(
@@ -370,7 +367,7 @@ class TerminalGame:
                 account = self.money(event.account)
                 self.write(self.t("residents_short", years=event.years, account=account))
 
-    def show_pension(self, outcome: str, monthly: float, lump: float, claim: str | None) -> None:
+    def show_pension(self, outcome: str, monthly: float, claim: str | None) -> None:
         if outcome == "paying_on":
             self.write(self.t("paying_on"))
         elif outcome == "employee_pension":
@@ -378,8 +375,6 @@ class TerminalGame:
             self.write(self.t("retired_employee", monthly=self.money(monthly), city=city))
         elif outcome in ("residents_pension", "to_residents"):
             self.write(self.t("retired_residents"))
-        elif outcome == "lump_sum":
-            self.write(self.t("retired_lump", amount=self.money(lump)))
         else:
             self.write(self.t("retired_nothing"))
 

@@ -74,7 +74,7 @@ class Moved:
 
 
 PensionOutcome = Literal[
-    "employee_pension", "residents_pension", "to_residents", "lump_sum", "nothing", "paying_on"
+    "employee_pension", "residents_pension", "to_residents", "nothing", "paying_on"
 ]
 """``to_residents``: short of the employees' minimum, the years and account moved to the
 residents' scheme (社会保险法 art. 16), which pays from 60 after 15 years in all."""
@@ -93,8 +93,6 @@ class Retired:
     outcome: PensionOutcome
     """``paying_on``: short of the minimum and paying on year by year (see PayingOnEnded)."""
     employee_monthly: float
-    lump_sum: float
-    """Accounts paid out in one sum because no monthly pension was reached."""
     personal_pension_payout: float
     months: int = 0
     """The months of the statutory age past ``age`` (53 years and 4 months: 4)."""
@@ -102,14 +100,13 @@ class Retired:
 
 @dataclass(frozen=True, slots=True)
 class PayingOnEnded:
-    """Paying on after retirement ended: the minimum was reached (``employee_pension``) or the
-    savings could not pay another year."""
+    """Paying on after retirement ended: the minimum was reached (``employee_pension``), or the
+    player stopped and the years moved to the residents' scheme (``to_residents``)."""
 
     age: int
     year: int
     outcome: PensionOutcome
     employee_monthly: float
-    lump_sum: float
 
 
 @dataclass(frozen=True, slots=True)

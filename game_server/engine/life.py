@@ -794,16 +794,11 @@ class _StagePlay:
         self.arrears_months = 0
         income = self.employee_monthly * months
         if self.employee_monthly:
-            self.account_paid_out += self._account_part * months
+            self.account_paid_out += self.account_monthly * months
         if self.residents_from_age is not None and age >= self.residents_from_age:
             income += self.residents_monthly * 12
             self.account_paid_out += self._residents_account_part * 12
         return income
-
-    @property
-    def _account_part(self) -> float:
-        """The individual-account part of the employees' pension a month (for the inheritance)."""
-        return self.account_monthly
 
     @property
     def _residents_account_part(self) -> float:
@@ -1006,7 +1001,6 @@ class _StagePlay:
                 claim_city=claim_city,
                 outcome=outcome,
                 employee_monthly=employee_monthly,
-                lump_sum=0.0,
                 personal_pension_payout=personal,
                 months=self.state.retirement_months % 12,
             )
@@ -1127,7 +1121,7 @@ class _StagePlay:
                 return paid
         self.paying_on = False
         outcome, monthly = self._claim(age + 1, age + 1)
-        self.events.append(PayingOnEnded(age + 1, year + 1, outcome, monthly, 0.0))
+        self.events.append(PayingOnEnded(age + 1, year + 1, outcome, monthly))
         return paid
 
 

@@ -120,11 +120,6 @@ class LifeSummary:
     def catastrophic(self) -> bool:
         return self.catastrophic_years > 0
 
-    @property
-    def catastrophic_events(self) -> int:
-        """Kept for older readers: the catastrophic years."""
-        return self.catastrophic_years
-
 
 def _clamp(x: float) -> float:
     return 0.0 if x < 0 else 1.0 if x > 1 else x

@@ -185,7 +185,7 @@ class RoomService:
         ):
             raise ProtocolError(errors.PASSCODE, "a trainer passcode is needed", msg.client_msg_id)
         solo = msg.mode == "solo"
-        seed = room_seed(scenario, solo)
+        seed = room_seed(scenario)
         rounds = len(plan_stages(scenario, drawn_death_age(scenario, seed)))
         seconds = msg.round_seconds or self.settings.default_round_seconds
         host_secret = secrets.token_urlsafe(16)
@@ -859,13 +859,12 @@ def game_stats(scenario: Scenario, lives: Mapping[str, LifeState]) -> dict[str, 
     }
 
 
-def room_seed(scenario: Scenario, solo: bool) -> int:
+def room_seed(scenario: Scenario) -> int:
     """A new room's seed, drawn among the lives that reach the statutory retirement age (about
     nine in ten do), so that a seven-minute lesson always reaches the pension years it is about;
     how long one lives after that is the life table's draw. Early deaths are in the model and
-    in the balance figures (``died_before_pension_share``), not in the game played. ``solo``
-    is kept for the caller's clarity: both modes draw alike."""
-    del solo
+    in the balance figures (``died_before_pension_share``), not in the game played; workshop
+    and solo rooms draw alike."""
     while True:
         seed = secrets.randbits(63)
         if reaches_retirement(scenario, seed):

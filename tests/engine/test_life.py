@@ -384,10 +384,8 @@ def assert_money_conserved(scenario: Scenario, state: LifeState) -> None:
         assert sum(h.bill for h in hs) == pytest.approx(ledger.bills, rel=1e-9, abs=1e-9)
         assert sum(h.covered for h in hs) == pytest.approx(ledger.covered, rel=1e-9, abs=1e-9)
         retired = [e for e in record.events if isinstance(e, Retired)]
-        ended = [e for e in record.events if isinstance(e, PayingOnEnded)]
         lumps = sum(h.payout for h in hs)
-        lumps += sum(r.lump_sum + r.personal_pension_payout for r in retired)
-        lumps += sum(e.lump_sum for e in ended)
+        lumps += sum(r.personal_pension_payout for r in retired)
         lumps += ledger.assistance
         assert lumps == pytest.approx(ledger.lump_sums, rel=1e-9, abs=1e-9)
         for h in hs:
@@ -1011,7 +1009,6 @@ def test_never_paying_gets_nothing(scenario: Scenario) -> None:
         state = play_through(scenario, seed, steady(scenario))
         retired = retired_event(state)
         assert retired.outcome == "nothing"
-        assert retired.lump_sum == 0
         assert retired.employee_monthly == 0
         assert retired.employee_years == 0
         assert retired.claim_city is None
@@ -1451,7 +1448,7 @@ def test_counterfactual_insured_and_uninsured(scenario: Scenario) -> None:
     if cf.insured.pension_outcome == "employee_pension":
         assert cf.insured.monthly_pension > cf.uninsured.monthly_pension
     else:
-        assert cf.insured.pension_outcome in ("lump_sum", "residents_pension")
+        assert cf.insured.pension_outcome in ("to_residents", "residents_pension")
     for s in (cf.insured, cf.uninsured):
         assert (s.working_years, s.total_years, s.seed) == (working_years, cf.actual.total_years, 8)
 

@@ -26,7 +26,7 @@ from game_server.engine import (
     policy,
     replay,
 )
-from game_server.engine.events import Happening, PayingOnEnded, Retired
+from game_server.engine.events import Happening, Retired
 from game_server.engine.life import residents_pension_open
 
 SEEDS = st.integers(min_value=0, max_value=2**63 - 1)
@@ -146,10 +146,7 @@ def test_money_is_conserved_per_stage(
         assert abs(sum(h.bill for h in hs) - ledger.bills) <= 1e-6
         assert abs(sum(h.covered for h in hs) - ledger.covered) <= 1e-6
         lumps = sum(h.payout for h in hs)
-        lumps += sum(
-            e.lump_sum + e.personal_pension_payout for e in record.events if isinstance(e, Retired)
-        )
-        lumps += sum(e.lump_sum for e in record.events if isinstance(e, PayingOnEnded))
+        lumps += sum(e.personal_pension_payout for e in record.events if isinstance(e, Retired))
         lumps += ledger.assistance
         assert abs(lumps - ledger.lump_sums) <= 1e-6 * max(1.0, lumps)
         assert ledger.earnings >= 0

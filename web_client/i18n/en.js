@@ -225,7 +225,6 @@ export default {
   'ret.employee': 'Your employees\' pension starts: {amount} a month (claimed in {city}).',
   'ret.employee.monthly': 'Employees\' pension: {amount} a month.',
   'ret.residents': 'Too few years for the employees\' pension: the years moved to the residents\' pension.',
-  'ret.lump': 'No monthly pension. The {amount} in your accounts was paid back in one sum.',
   'ret.paying_on': 'Years short, and not enough savings to make them up at once. You pay on each year after retirement; the pension starts when the minimum is reached.',
   'ret.nothing': 'No pension at all. From now on: savings and family.',
   'ret.years': 'At least {min} years were needed; you paid {years}.',

@@ -233,7 +233,6 @@ export default {
   'ret.employee': '开始领职工养老金：每月 {amount}（在{city}领）。',
   'ret.employee.monthly': '领职工养老金：每月 {amount}。',
   'ret.residents': '职工养老年限不够，年限转入城乡居民养老保险。',
-  'ret.lump': '没有按月的养老金。个人账户里的 {amount} 一次退给你。',
   'ret.paying_on': '年限不够，存款也不够一次补齐。退休后每年接着交，交满了再领。',
   'ret.nothing': '没有任何养老金。以后只能靠存款和家人。',
   'ret.years': '最少要交 {min} 年，你交了 {years} 年。',

@@ -73,7 +73,7 @@ function happening(sc, e, stage) {
       source ? h('p', { class: 'source' }, t('source') + ' ' + source) : null));
 }
 
-function outcomeText(sc, outcome, monthly, lump, claimCity) {
+function outcomeText(sc, outcome, monthly, claimCity) {
   if (outcome === 'employee_pension') {
     // A pension worked out from the city's wage and floor is as sure as they are.
     const est = SC.employeePensionEstimate(SC.city(sc, claimCity || sc.persona.hukou_city));
@@ -81,7 +81,6 @@ function outcomeText(sc, outcome, monthly, lump, claimCity) {
     return t('ret.employee', { amount: money(monthly, est), city: tx(SC.city(sc, claimCity).name) });
   }
   if (outcome === 'residents_pension' || outcome === 'to_residents') return t('ret.residents');
-  if (outcome === 'lump_sum') return t('ret.lump', { amount: money(lump) });
   if (outcome === 'paying_on') return t('ret.paying_on');
   return t('ret.nothing');
 }
@@ -101,7 +100,7 @@ function eventCard(sc, e, stage) {
       return card({ level: 'h2', class: 'event ev-neutral', title: t('moved.title', { city: tx(SC.city(sc, e.to_city).name) }), icon: 'move', testid: 'event-moved' },
         h('p', null, e.employee_years_carried > 0 ? t('moved.carried', { years: yrs(e.employee_years_carried) }) : t('moved.none')));
     case 'retired': {
-      const lines = [h('p', null, outcomeText(sc, e.outcome, e.employee_monthly, e.lump_sum, e.claim_city))];
+      const lines = [h('p', null, outcomeText(sc, e.outcome, e.employee_monthly, e.claim_city))];
       lines.push(h('p', { class: 'muted' }, t('ret.years', { years: yrs(e.employee_years), min: yrs(e.minimum_years) })));
       if (e.made_up_years > 0) lines.push(h('p', null, t('ret.made_up', { years: yrs(e.made_up_years), amount: money(e.make_up_cost) })));
       if (e.personal_pension_payout > 0) lines.push(h('p', null, t('ret.personal', { amount: money(e.personal_pension_payout) })));
@@ -109,7 +108,7 @@ function eventCard(sc, e, stage) {
     }
     case 'paying_on_ended':
       return card({ level: 'h2', class: 'event ev-neutral', title: t('payon.title', { age: e.age }), icon: 'coin', testid: 'event-paying-on' },
-        h('p', null, outcomeText(sc, e.outcome, e.employee_monthly, e.lump_sum, null)));
+        h('p', null, outcomeText(sc, e.outcome, e.employee_monthly, null)));
     case 'residents_pension_started':
       return card({ level: 'h2', class: 'event ev-good', title: t('respen.title', { age: e.age }), icon: 'coin', testid: 'event-residents-pension' },
         h('p', null, t('respen.text', { amount: money(e.monthly, true), years: e.years })),
