@@ -27,7 +27,8 @@ export function scoreCard(lo, outcomeLine, badges) {
     h('p', { class: 'lead', id: 'decided-by', 'data-testid': 'decided-by' }, decidedBy(s)),
     h('p', null, outcomeLine),
     h('p', { id: 'lived-to', 'data-testid': 'lived-to' }, iconText('heart', t('end.lived', { age: num(s.death_age) }))),
-    s.inherited_account > 0 ? h('p', { 'data-testid': 'inherited' }, t('end.inherited', { amount: money(s.inherited_account) })) : null,
+    // The account comes from bases and wages that are mostly estimates: shown as one (约).
+    s.inherited_account > 0 ? h('p', { 'data-testid': 'inherited' }, t('end.inherited', { amount: money(s.inherited_account, true) })) : null,
     h('details', { class: 'more' }, h('summary', null, t('pc.end.parts')),
       h('ul', { class: 'parts', id: 'score-parts', 'data-testid': 'score-parts' }, PARTS.map((p) => h('li', null,
         h('span', { class: 'part-name' }, t('part.' + p[0])),

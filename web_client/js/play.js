@@ -912,7 +912,7 @@ function renderEnd() {
     h('summary', null, t('end.badges', { n: earned.length })),
     earned.length ? h('ul', { class: 'badges' }, earned.map((b) => badgeItem(b, true))) : h('p', null, t('end.nobadge')),
     others.length ? h('details', null, h('summary', null, t('end.morebadges')), h('ul', { class: 'badges badges-off' }, others.map((b) => badgeItem(b, false)))) : null);
-  root.appendChild(scoreCard(lo, outcomeOf(sc, s.pension_outcome, s.monthly_pension, 0, null), badges));
+  root.appendChild(scoreCard(lo, outcomeOf(sc, s.pension_outcome, s.monthly_pension, null), badges));
 
   // 2. The same life, insured and not insured; the timeline on demand.
   root.appendChild(counterfactualCard(lo.counterfactual));
