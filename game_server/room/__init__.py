@@ -1,0 +1,92 @@
+"""The room: a pure reducer over its lifecycle (lobby, rounds, pause, the close lease, the end).
+
+``apply(state, command)`` -> ``Applied(state, events)`` or ``Refused(code, reason)``; no I/O, no
+clock. The service loads the state from Redis, applies, and stores the result with a version
+check (``stores/room_store.py``).
+"""
+
+from game_server.room.commands import (
+    BeginClose,
+    CloseReason,
+    CommitClose,
+    End,
+    Expire,
+    Join,
+    Kick,
+    OpenRound,
+    Pause,
+    Resume,
+    RoomCommand,
+    Start,
+)
+from game_server.room.events import (
+    CloseBegun,
+    GameOver,
+    GameStarted,
+    Paused,
+    PlayerJoined,
+    PlayerKicked,
+    Resumed,
+    RoomEvent,
+    RoundClosed,
+    RoundOpened,
+)
+from game_server.room.reducer import (
+    BUSY,
+    FULL,
+    LEASE_LOST,
+    NOT_DUE,
+    PLAYER_NOT_FOUND,
+    WRONG_STATE,
+    Applied,
+    Refused,
+    apply,
+    decide,
+    evolve,
+    invariant_violations,
+    new_room,
+)
+from game_server.room.state import Lease, Mode, RoomState, RoundState, Status
+
+__all__ = [
+    "BUSY",
+    "FULL",
+    "LEASE_LOST",
+    "NOT_DUE",
+    "PLAYER_NOT_FOUND",
+    "WRONG_STATE",
+    "Applied",
+    "BeginClose",
+    "CloseBegun",
+    "CloseReason",
+    "CommitClose",
+    "End",
+    "Expire",
+    "GameOver",
+    "GameStarted",
+    "Join",
+    "Kick",
+    "Lease",
+    "Mode",
+    "OpenRound",
+    "Pause",
+    "Paused",
+    "PlayerJoined",
+    "PlayerKicked",
+    "Refused",
+    "Resume",
+    "Resumed",
+    "RoomCommand",
+    "RoomEvent",
+    "RoomState",
+    "RoundClosed",
+    "RoundOpened",
+    "RoundState",
+    "Start",
+    "Status",
+    "apply",
+    "decide",
+    "evolve",
+    "invariant_violations",
+    "new_room",
+]
