@@ -40,6 +40,12 @@ from game_server.transport.ws import Hub
 
 log = logging.getLogger(__name__)
 
+
+KEYS_OUTLIVE_IDLE = 3600
+"""A room's keys live this long past its idle time, so the sweep finds its lives to save."""
+IDLE_SWEEP_SECONDS = 60.0
+"""How often an instance looks for rooms idle past ``room_idle_seconds`` to dispose of."""
+
 SECURITY_HEADERS = {
     # Every asset is served from here: nothing may load from anywhere else.
     "Content-Security-Policy": (
@@ -117,7 +123,9 @@ def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> Fas
         redis = Redis(connection_pool=pool)
         results = ResultsStore(settings.effective_database_url)
         await results.migrate()
-        store = RoomStore(redis, settings.stream_max_events, settings.room_idle_seconds)
+        store = RoomStore(
+            redis, settings.stream_max_events, settings.room_idle_seconds + KEYS_OUTLIVE_IDLE
+        )
         service = RoomService(store, scenarios, settings, SqlResultsSink(results))
         registry = Registry()
         hub = Hub(service, registry)
@@ -132,6 +140,7 @@ def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> Fas
             asyncio.create_task(bus.run(), name="room-bus"),
             asyncio.create_task(hub.heartbeat(), name="presence"),
             asyncio.create_task(hub.deadlines(settings.deadline_poll_seconds), name="deadlines"),
+            asyncio.create_task(hub.idle_rooms(IDLE_SWEEP_SECONDS), name="idle-rooms"),
         ]
         try:
             yield

@@ -36,11 +36,15 @@ class Settings(BaseSettings):
     instance_id: str = Field(default_factory=lambda: secrets.token_hex(4))
 
     room_idle_seconds: int = Field(default=6 * 3600, ge=60)
-    """A room nobody touched for this long expires from Redis."""
+    """A room that did not change for this long is disposed of (its lives saved); its keys
+    expire from Redis an hour later."""
     stream_max_events: int = Field(default=2000, ge=100)
     """Room events kept for resuming clients (a capped Redis Stream per room)."""
     default_round_seconds: int = Field(default=120, ge=10, le=3600)
-    reconnect_grace_seconds: int = Field(default=120, ge=5)
+    reconnect_grace_seconds: int = Field(default=20, ge=0)
+    """A dropped phone's seat is still waited for this long (a round whose other players have
+    all decided closes when it comes back and decides, when the grace is over and someone
+    decides, at the deadline, or by the host)."""
     round_close_lease_seconds: float = Field(default=10.0, gt=0)
     deadline_poll_seconds: float = Field(default=0.5, gt=0)
     max_players_per_room: int = Field(default=3000, ge=1)

@@ -39,6 +39,19 @@ def decode(frame: str | bytes) -> ClientMessage:
         raise ProtocolError(errors.INVALID_MESSAGE, f"{where}: {first['msg']}", msg_id) from None
 
 
+def client_msg_id_of(frame: str | bytes) -> str | None:
+    """The ``client_msg_id`` of a frame not otherwise read (one refused for its rate), so the
+    refusal still names the action it answers."""
+    if len(frame) > MAX_FRAME_BYTES:
+        return None
+    try:
+        raw = json.loads(frame)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    msg_id = raw.get("client_msg_id") if isinstance(raw, dict) else None
+    return msg_id if isinstance(msg_id, str) and len(msg_id) <= 64 else None
+
+
 def encode(message: dict[str, object]) -> str:
     """Server messages are compact JSON with Chinese left readable."""
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"))

@@ -20,6 +20,8 @@ BAD_TOKEN: Final = "auth/bad_token"
 NOT_HOST: Final = "auth/not_host"
 PASSCODE: Final = "auth/passcode"
 ROOM_NOT_FOUND: Final = "room/not_found"
+ROOM_GONE: Final = "room/gone"
+"""The room a connection was in no longer exists (it expired, or Redis lost it)."""
 ROOM_FULL: Final = "room/full"
 ROOM_STATE: Final = "room/wrong_state"
 """The action does not fit the room's state (start twice, decide while paused, ...)."""
@@ -42,6 +44,7 @@ CODES: Final = (
     NOT_HOST,
     PASSCODE,
     ROOM_NOT_FOUND,
+    ROOM_GONE,
     ROOM_FULL,
     ROOM_STATE,
     PLAYER_NOT_FOUND,

@@ -17,7 +17,8 @@ MAX_FRAME_BYTES = 16 * 1024
 
 ClientMsgId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Code = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
-Token = Annotated[str, StringConstraints(min_length=10, max_length=200)]
+Token = Annotated[str, StringConstraints(max_length=200)]
+"""Any text up to 200 characters: a malformed token is ``auth/bad_token``, not a bad message."""
 ShortId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,47}$")]
 Nickname = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 """Raw nickname as sent; the service cleans it (see ``service/nicknames.py``)."""

@@ -20,6 +20,7 @@ class Start:
     now: int
     seconds: int
     """The round's length (0: no deadline, as in a solo game)."""
+    pool: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,10 +102,10 @@ def decide(state: RoomState, command: RoomCommand) -> tuple[RoomEvent, ...] | Re
             if s.round_state is RoundState.CLOSING:
                 return Refused(BUSY, "a round is closing")
             return (PlayerJoined(player_id, nickname),)
-        case Start(now, seconds):
+        case Start(now, seconds, pool):
             if s.status is not Status.LOBBY:
                 return Refused(WRONG_STATE, "the game has started")
-            return (GameStarted(s.rounds), _opened(s, 0, now, seconds, False))
+            return (GameStarted(s.rounds), _opened(s, 0, now, seconds, pool))
         case OpenRound(now, seconds, pool):
             if (
                 s.status is not Status.PLAYING

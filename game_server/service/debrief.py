@@ -13,6 +13,7 @@ from typing import Any
 from game_server.content.schema import Scenario
 from game_server.engine import LifeState, summarize
 from game_server.engine.events import Happening
+from game_server.engine.scoring import LifeSummary
 
 MONTHLY_PENSION = ("employee_pension", "residents_pension")
 
@@ -22,12 +23,19 @@ INJURY_SOURCE = "《工伤保险条例》；新就业形态人员职业伤害保
 ROOM_SOURCE = "本局数据"
 
 
-def talking_points(scenario: Scenario, lives: Mapping[str, LifeState]) -> list[dict[str, Any]]:
-    """Points for the debrief, most telling first; none when no life was played."""
-    played = [life for life in lives.values() if life.history]
-    if not played:
+def talking_points(
+    scenario: Scenario,
+    lives: Mapping[str, LifeState],
+    summaries_of: Mapping[str, LifeSummary] | None = None,
+) -> list[dict[str, Any]]:
+    """Points for the debrief, most telling first; none when no life was played.
+    ``summaries_of``: the lives' summaries when the caller has them already."""
+    ids = [pid for pid, life in lives.items() if life.history]
+    if not ids:
         return []
-    summaries = [summarize(scenario, life) for life in played]
+    played = [lives[pid] for pid in ids]
+    known = summaries_of or {}
+    summaries = [known.get(pid) or summarize(scenario, lives[pid]) for pid in ids]
     total = len(summaries)
     no_pension = sum(1 for s in summaries if s.pension_outcome not in MONTHLY_PENSION)
     never_paid = sum(1 for s in summaries if s.employee_years == 0 and s.residents_years == 0)

@@ -93,24 +93,52 @@ def decode_log(raw: str | None) -> list[Decisions]:
     return [decisions_from_list(row) for row in json.loads(raw)] if raw else []
 
 
+def decision_text(d: Decisions) -> str:
+    """One decision in the log's form (what ``pending`` holds, appended to the log at close)."""
+    return json.dumps(decisions_to_list(d), separators=(",", ":"))
+
+
+def decision_from_text(raw: str) -> Decisions:
+    return decisions_from_list(json.loads(raw))
+
+
+def append_to_log(log_text: str | None, decision: str) -> str:
+    """The log with one more round, without decoding the rounds before it."""
+    if not log_text or log_text == "[]":
+        return f"[{decision}]"
+    return f"{log_text[:-1]},{decision}]"
+
+
+LifeKey = tuple[str, int, str, int]
+"""(room code, seed, player id, closed rounds): a player's life after that many rounds. A log
+only grows, one round at each close, so these name a life without re-encoding its log; the seed
+tells a room from an expired one whose code was drawn again."""
+
+
 class LifeCache:
-    """Rebuilds lives from logs, remembering the latest ones (bounded, least recently used)."""
+    """Lives by (room, player, closed rounds), the latest ones kept (bounded, least recently
+    used); a miss replays the log from the longest cached prefix."""
 
     def __init__(self, size: int = 20_000) -> None:
         self.size = size
-        self._cache: OrderedDict[tuple[str, int, str], LifeState] = OrderedDict()
+        self._cache: OrderedDict[LifeKey, LifeState] = OrderedDict()
 
-    def life(self, scenario: Scenario, seed: int, log: list[Decisions]) -> LifeState:
-        key = (scenario.id, seed, encode_log(log))
+    def get(self, key: LifeKey) -> LifeState | None:
         state = self._cache.get(key)
         if state is not None:
             self._cache.move_to_end(key)
+        return state
+
+    def life(
+        self, scenario: Scenario, code: str, seed: int, player_id: str, log: list[Decisions]
+    ) -> LifeState:
+        key = (code, seed, player_id, len(log))
+        state = self.get(key)
+        if state is not None:
             return state
-        # Start from the longest cached prefix (usually the log without its last round).
-        state = new_life(scenario, seed)
-        start = 0
+        start, state = 0, new_life(scenario, seed)
         if log:
-            prefix = self._cache.get((scenario.id, seed, encode_log(log[:-1])))
+            prefix = self.get((code, seed, player_id, len(log) - 1))
             if prefix is not None:
                 state, start = prefix, len(log) - 1
         for d in log[start:]:
@@ -118,11 +146,11 @@ class LifeCache:
             if isinstance(result, RuleViolation):
                 raise ValueError(f"a stored log does not replay: {result.code}")
             state = result.state
-        self.put(scenario, seed, log, state)
+        self.put(key, state)
         return state
 
-    def put(self, scenario: Scenario, seed: int, log: list[Decisions], state: LifeState) -> None:
-        self._cache[(scenario.id, seed, encode_log(log))] = state
-        self._cache.move_to_end((scenario.id, seed, encode_log(log)))
+    def put(self, key: LifeKey, state: LifeState) -> None:
+        self._cache[key] = state
+        self._cache.move_to_end(key)
         while len(self._cache) > self.size:
             self._cache.popitem(last=False)

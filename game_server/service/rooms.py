@@ -1,9 +1,11 @@
 """The room master: every change to a room goes through here.
 
-It loads what it needs from the room store, checks the command (the protocol has already checked
-its shape; the engine checks the rules), applies it with one atomic store script, and leaves the
-fan-out to the transport, which reads the room's event bus. Any instance can serve any player:
-all shared state is in Redis, and a round is closed by whichever instance takes its short lease.
+For each command it loads the room's state, asks the room reducer (``game_server/room``) what
+happens, and stores the answer with a version check, so two instances never both change a room
+(a stale writer reloads and decides again). A player's decision is the hot path: the engine
+checks it against the player's life (cached by room, player and closed rounds), and one script
+stores it. A round is closed by whichever instance takes its lease; it plays every life once and
+writes each player's views beside the new logs, so the other instances only forward them.
 """
 
 from __future__ import annotations
@@ -14,9 +16,7 @@ import hmac
 import json
 import logging
 import secrets
-import statistics
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -27,7 +27,6 @@ from game_server.engine import (
     Counterfactual,
     Decide,
     LifeState,
-    PoolMember,
     RuleViolation,
     apply,
     check,
@@ -35,31 +34,59 @@ from game_server.engine import (
     default_decisions,
     drawn_death_age,
     plan_stages,
-    reaches_retirement,
-    risk_pool,
-    summarize,
 )
 from game_server.engine.decisions import Decisions
-from game_server.engine.events import Happening
 from game_server.protocol import errors
 from game_server.protocol.codec import encode
 from game_server.protocol.errors import ProtocolError
-from game_server.protocol.messages import CreateRoom, DecisionsIn, HostAction, QuizAnswer
+from game_server.protocol.messages import CreateRoom, HostAction, QuizAnswer
 from game_server.protocol.messages import Decide as DecideMessage
-from game_server.service.debrief import talking_points
+from game_server.room import (
+    BUSY,
+    Applied,
+    BeginClose,
+    CloseReason,
+    CommitClose,
+    End,
+    Expire,
+    Join,
+    Kick,
+    OpenRound,
+    Pause,
+    Refused,
+    Resume,
+    RoomCommand,
+    RoomState,
+    RoundState,
+    Start,
+    Status,
+    new_room,
+)
+from game_server.room import apply as room_apply
+from game_server.service.closing import OVER, RoomLives, RoundCloser, over_view, player_views
 from game_server.service.lives import (
     LifeCache,
+    decision_from_text,
+    decision_text,
     decisions_from_message,
+    decisions_to_dict,
     decode_log,
     encode_log,
 )
 from game_server.service.nicknames import clean_nickname
-from game_server.service.views import counterfactual_view, stage_view, status_view, summary_view
+from game_server.service.room_stats import game_stats, room_seed, roster_view
 from game_server.stores.room_store import (
-    ClosingRound,
-    NotClosing,
-    PlayerView,
+    KEY_KICKED,
+    KEY_LOGS,
+    KEY_ONLINE,
+    KEY_PENDING,
+    KEY_PLAYERS,
+    KEY_RESULTS,
+    Committed,
+    Conflict,
+    Op,
     RoomStore,
+    StoredRoom,
     StoreError,
 )
 
@@ -67,8 +94,9 @@ log = logging.getLogger(__name__)
 
 PRE_POST_QUESTIONS = 3
 CONTEXT_FRESH_SECONDS = 600.0
-LEADERBOARD_SIZE = 10
 HOST = "host"
+YIELD_EVERY = 25
+"""Lives played between two yields to the event loop while a big room's round closes."""
 
 
 def wall_clock_ms() -> int:
@@ -102,6 +130,10 @@ class RoomContext:
     rounds: int
     round_seconds: int
 
+    @property
+    def lives(self) -> RoomLives:
+        return RoomLives(self.code, self.scenario, self.seed, self.rounds)
+
 
 @dataclass(frozen=True, slots=True)
 class FinishedLife:
@@ -125,6 +157,25 @@ class ResultsSink:
         return None
 
 
+_REFUSALS = {
+    errors.ROOM_NOT_FOUND: "there is no such room",
+    errors.ROOM_GONE: "this room has ended and is gone; start or join another",
+    errors.ROOM_FULL: "the room is full",
+    errors.ROOM_STATE: "that does not fit the room's state now",
+    errors.PLAYER_NOT_FOUND: "there is no such player",
+    errors.KICKED: "the host removed you from this room",
+    "rule/round_closed": "that round is not open",
+}
+
+
+def _refusal(code: str, msg_id: str | None = None) -> ProtocolError:
+    return ProtocolError(code, _REFUSALS.get(code, code), msg_id)
+
+
+def _gone(msg_id: str | None = None) -> ProtocolError:
+    return _refusal(errors.ROOM_GONE, msg_id)
+
+
 class RoomService:
     def __init__(
         self,
@@ -142,12 +193,13 @@ class RoomService:
         self.instance = settings.instance_id
         self.cache = LifeCache()
         self._contexts: dict[str, tuple[RoomContext, float]] = {}
-        self._checks: set[str] = set()
         self._background: set[asyncio.Task[None]] = set()
 
     # --- Rooms and players ----------------------------------------------------------------
 
-    async def context(self, code: str) -> RoomContext:
+    async def context(self, code: str, gone: bool = True) -> RoomContext:
+        """The room's fixed facts (cached). A missing room is ``room/gone`` to a connection
+        already in it (``gone``), ``room/not_found`` to someone typing a code."""
         cached = self._contexts.get(code)
         now = time.monotonic()
         # A room's context never changes, but an expired room's code can be drawn again for a
@@ -157,6 +209,8 @@ class RoomService:
             return cached[0]
         meta = await self.store.meta(code)
         if not meta:
+            if gone:
+                raise _gone()
             raise ProtocolError(errors.ROOM_NOT_FOUND, f"there is no room {code}")
         ctx = RoomContext(
             code=code,
@@ -190,34 +244,38 @@ class RoomService:
         seconds = msg.round_seconds or self.settings.default_round_seconds
         host_secret = secrets.token_urlsafe(16)
         now = self.now_ms()
-        meta: dict[str, object] = {
+        nickname = clean_nickname(msg.nickname)
+        player_id = player_secret = ""
+        ops: list[Op] = []
+        if solo:
+            player_id, player_secret = secrets.token_hex(4), secrets.token_urlsafe(16)
+            player = self._player_json(nickname, player_secret, now)
+            ops = [
+                Op("hset", KEY_PLAYERS, player_id, player),
+                Op("hset", KEY_LOGS, player_id, "[]"),
+            ]
+        made = new_room(
+            msg.mode,
+            rounds,
+            1 if solo else self.settings.max_players_per_room,
+            (player_id, nickname) if solo else None,
+        )
+        fixed: dict[str, object] = {
             "scenario": scenario.id,
             "scenario_version": scenario.version,
-            "mode": msg.mode,
             "seed": seed,
-            "status": "playing" if solo else "lobby",
-            "round": 0,
-            "round_state": "open" if solo else "none",
-            "deadline": 0,
-            "remaining": 0,
-            "pool": 0,
-            "seq": 0,
-            "closed_rounds": 0,
-            "rounds": rounds,
             "round_seconds": seconds,
             "host_th": _hash(host_secret),
             "created": now,
+            "seq": 0,
         }
-        first: tuple[str, str, str] | None = None
-        player_id = player_secret = ""
-        nickname = clean_nickname(msg.nickname)
-        if solo:
-            player_id, player_secret = secrets.token_hex(4), secrets.token_urlsafe(16)
-            first = (player_id, self._player_json(nickname, player_secret, now), "[]")
-        event = encode({"kind": "room_created", "mode": msg.mode, "scenario": scenario.id})
         for _ in range(20):
             code = f"{secrets.randbelow(1_000_000):06d}"
-            if await self.store.create(code, meta, event, first):
+            await self.store.mark_active(code, now)
+            written = await self.store.transition(
+                code, None, made.state, made.events, ops, fixed=fixed
+            )
+            if isinstance(written, Committed):
                 break
         else:  # pragma: no cover - a million codes, twenty tries
             raise ProtocolError(errors.INTERNAL, "could not find a free room code")
@@ -242,42 +300,49 @@ class RoomService:
     def _player_json(nickname: str, secret: str, now: int) -> str:
         return json.dumps({"nick": nickname, "th": _hash(secret), "joined": now})
 
+    def _tap_through(self, ctx: RoomContext, closed: int) -> list[Decisions]:
+        """A late joiner's past rounds: the default choices (the same for every late joiner)."""
+        life = self.cache.life(ctx.scenario, ctx.code, ctx.seed, "", [])
+        past: list[Decisions] = []
+        while len(past) < closed and not life.finished:
+            d = default_decisions(ctx.scenario, life)
+            result = apply(ctx.scenario, life, Decide(life.round, d))
+            assert not isinstance(result, RuleViolation)
+            past.append(d)
+            life = result.state
+            self.cache.put((ctx.code, ctx.seed, "", len(past)), life)
+        return past
+
     async def join(self, code: str, nickname: str | None) -> tuple[Identity, dict[str, Any]]:
-        ctx = await self.context(code)
+        ctx = await self.context(code, gone=False)
         name = clean_nickname(nickname)
         for _ in range(25):
-            meta = await self.store.meta(code)
-            if not meta:
+            stored = await self.store.load(code)
+            if stored is None:
                 raise ProtocolError(errors.ROOM_NOT_FOUND, f"there is no room {code}")
-            closed = int(meta.get("closed_rounds", "0"))
-            # A late joiner's past rounds are played with the default choices (a tap-through).
-            life = self.cache.life(ctx.scenario, ctx.seed, [])
-            past: list[Decisions] = []
-            while len(past) < closed and not life.finished:
-                d = default_decisions(ctx.scenario, life)
-                result = apply(ctx.scenario, life, Decide(life.round, d))
-                assert not isinstance(result, RuleViolation)
-                past.append(d)
-                life = result.state
             player_id, secret = secrets.token_hex(4), secrets.token_urlsafe(16)
-            event = encode({"kind": "player_joined", "player_id": player_id, "nickname": name})
+            joined = room_apply(stored.state, Join(player_id, name))
+            if isinstance(joined, Refused):
+                if joined.code == BUSY:  # a round is closing: join just after it
+                    await asyncio.sleep(0.2)
+                    continue
+                raise _refusal(joined.code)
+            past = self._tap_through(ctx, stored.state.closed_rounds)
             try:
                 await self.store.join(
                     code,
+                    stored.state.version,
+                    stored.state.capacity,
                     player_id,
                     self._player_json(name, secret, self.now_ms()),
                     encode_log(past),
-                    self.settings.max_players_per_room,
-                    closed,
-                    event,
+                    joined.events[0],
                 )
             except StoreError as exc:
-                if exc.code == "retry":  # a round is closing: join just after it
-                    await asyncio.sleep(0.2)
+                if exc.code == "retry":
                     continue
-                raise ProtocolError(exc.code, _STORE_MESSAGES.get(exc.code, exc.code)) from None
-            identity = Identity(code, player_id)
-            return identity, {
+                raise _refusal(errors.ROOM_FULL if exc.code == "full" else exc.code) from None
+            return Identity(code, player_id), {
                 "type": "joined",
                 "code": code,
                 "player_id": player_id,
@@ -306,10 +371,15 @@ class RoomService:
             raise ProtocolError(errors.KICKED, "the host removed you from this room")
         return Identity(code, who)
 
-    async def mark_presence(self, code: str, seconds: Mapping[str, float]) -> None:
+    async def mark_presence(self, code: str, seconds: Mapping[str, float]) -> bool:
+        """For how long from now each player counts as present as this instance sees them (a
+        connection: until the next heartbeat; a drop: the reconnect grace; 0: gone). False when
+        the room itself is gone."""
         now = self.now_ms()
-        await self.store.set_presence(
-            code, self.instance, {pid: now + int(s * 1000) for pid, s in seconds.items()}
+        return await self.store.set_presence(
+            code,
+            self.instance,
+            {pid: now + int(s * 1000) if s else 0 for pid, s in seconds.items()},
         )
 
     # --- Snapshots --------------------------------------------------------------------------
@@ -318,37 +388,41 @@ class RoomService:
         """Everything a client needs to draw its screen now (sent on join and on resume)."""
         ctx = await self.context(ident.code)
         if ident.is_host:
-            snap = await self.store.snapshot(ident.code)
-            if snap is None:
-                raise ProtocolError(errors.ROOM_NOT_FOUND, "the room has expired")
-            meta = snap.meta
+            view = await self.store.room_view(ident.code, self.now_ms())
+            if view is None:
+                raise _gone()
             # Who is connected is not room state (it comes and goes): the roster has it.
-            pending = await self.store.pending(ident.code)
-            players = roster_view(snap.players, snap.kicked, pending, None)
-            out = self._room_view(ctx, meta, snap.decided, len(snap.players))
-            out.update({"type": "snapshot", "role": "host", "seq": snap.seq, "players": players})
+            players = roster_view(view.players, view.kicked, view.pending, None)
+            out = self._room_view(ctx, view.meta, len(view.pending), len(view.players))
+            out.update({"type": "snapshot", "role": "host", "seq": view.seq, "players": players})
             return out
         assert ident.player_id is not None
-        view = await self.store.player_view(ident.code, ident.player_id)
-        if view is None or view.player is None:
-            raise ProtocolError(errors.ROOM_NOT_FOUND, "the room has expired")
-        life = self.cache.life(ctx.scenario, ctx.seed, decode_log(view.log))
-        out = self._room_view(ctx, view.meta, view.decided, view.players)
+        pview = await self.store.player_view(ident.code, ident.player_id)
+        if pview is None or pview.player is None:
+            raise _gone()
+        life = self.cache.life(
+            ctx.scenario, ctx.code, ctx.seed, ident.player_id, decode_log(pview.log)
+        )
+        out = self._room_view(ctx, pview.meta, pview.decided, pview.players)
         out.update(
             {
                 "type": "snapshot",
                 "role": "player",
-                "seq": view.seq,
+                "seq": pview.seq,
                 "player_id": ident.player_id,
-                "nickname": view.player["nick"],
-                "status": status_view(ctx.scenario, life),
-                "last_stage": stage_view(life.history[-1]) if life.history else None,
-                "pending": json.loads(view.pending) if view.pending else None,
+                "nickname": pview.player["nick"],
+                **player_views(ctx.scenario, life),
+                "pending": self._pending_view(pview.pending),
             }
         )
-        if life.finished or view.meta.get("status") == "finished":
-            out["life_over"] = self.life_over(ctx, life)
+        out["last_stage"] = out.pop("stage")
+        if life.finished or pview.meta.get("status") == Status.FINISHED:
+            out.update(over_view(counterfactual(ctx.scenario, life)))
         return out
+
+    @staticmethod
+    def _pending_view(raw: str | None) -> dict[str, Any] | None:
+        return None if raw is None else decisions_to_dict(decision_from_text(raw))
 
     @staticmethod
     def _room_view(
@@ -363,44 +437,43 @@ class RoomService:
             "room_status": meta.get("status"),
             "round": int(meta.get("round") or 0),
             "round_state": meta.get("round_state"),
-            "deadline": int(float(meta.get("deadline") or 0)),
-            "remaining": int(float(meta.get("remaining") or 0)),
+            "deadline": int(meta.get("deadline") or 0),
+            "remaining": int(meta.get("remaining") or 0),
             "pool": meta.get("pool") == "1",
             "decided": decided,
             "player_count": players,
         }
 
     async def roster(self, code: str) -> list[dict[str, Any]]:
-        """The host's player list now: who is connected, who has decided the open round."""
-        snap = await self.store.snapshot(code)
-        if snap is None:
+        """The host's player list now: who is present, who has decided the open round."""
+        view = await self.store.room_view(code, self.now_ms())
+        if view is None:
             raise ProtocolError(errors.ROOM_NOT_FOUND, f"there is no room {code}")
-        pending = await self.store.pending(code)
-        connected = await self.store.connected(code, self.now_ms())
-        return roster_view(snap.players, snap.kicked, pending, connected)
-
-    def life_over(self, ctx: RoomContext, life: LifeState) -> dict[str, Any]:
-        cf = counterfactual(ctx.scenario, life)
-        return {"summary": summary_view(cf.actual), "counterfactual": counterfactual_view(cf)}
+        return roster_view(view.players, view.kicked, view.pending, set(view.connected))
 
     async def personal_results(
-        self, code: str, player_ids: list[str], with_summary: bool
-    ) -> dict[str, dict[str, Any]]:
-        """Each player's latest stage (and, at the end, the life summary), rebuilt from logs."""
-        ctx = await self.context(code)
-        logs = await self.store.logs_of(code, player_ids)
-        out: dict[str, dict[str, Any]] = {}
-        for i, pid in enumerate(player_ids):
-            life = self.cache.life(ctx.scenario, ctx.seed, decode_log(logs.get(pid)))
-            item: dict[str, Any] = {
-                "status": status_view(ctx.scenario, life),
-                "stage": stage_view(life.history[-1]) if life.history else None,
-            }
-            if with_summary:
-                item["life_over"] = self.life_over(ctx, life)
-            out[pid] = item
-            if i % 50 == 49:
-                await asyncio.sleep(0)  # a big room must not starve the other connections
+        self, code: str, player_ids: list[str], over: bool
+    ) -> dict[str, str]:
+        """Each player's views after the last closed round (``over``: with the end of the life)
+        as JSON objects, as the closer wrote them; rebuilt from the log only for a player the
+        closer did not see (one who joined after it read the room)."""
+        fields = [pid + OVER if over else pid for pid in player_ids]
+        stored = await self.store.results_of(code, fields)
+        out: dict[str, str] = {}
+        missing = [pid for pid, f in zip(player_ids, fields, strict=True) if not stored.get(f)]
+        for pid, f in zip(player_ids, fields, strict=True):
+            text = stored.get(f)
+            if text:
+                out[pid] = text
+        if missing:
+            ctx = await self.context(code)
+            logs = await self.store.logs_of(code, missing)
+            for pid in missing:
+                life = self.cache.life(ctx.scenario, code, ctx.seed, pid, decode_log(logs[pid]))
+                views = player_views(ctx.scenario, life)
+                if over:
+                    views.update(over_view(counterfactual(ctx.scenario, life)))
+                out[pid] = encode(views)
         return out
 
     # --- Player actions ---------------------------------------------------------------------
@@ -408,61 +481,55 @@ class RoomService:
     async def decide(self, ident: Identity, msg: DecideMessage) -> dict[str, Any]:
         if ident.player_id is None:
             raise ProtocolError(errors.NOT_IN_ROOM, "the host does not play", msg.client_msg_id)
+        pid, mid = ident.player_id, msg.client_msg_id
         ctx = await self.context(ident.code)
-        view = await self._player(ident, msg.client_msg_id, seen_ok=True)
-        if view.seen is not None:  # a resend after a drop: the same answer, never applied twice
-            return self._ack(msg, view.seen)
-        life = self.cache.life(ctx.scenario, ctx.seed, decode_log(view.log))
+        life = self.cache.get((ctx.code, ctx.seed, pid, msg.round))
+        if life is None:  # this instance did not close the last round (or restarted)
+            log_text = await self.store.log_of(ctx.code, pid)
+            if log_text is None:
+                raise (
+                    _gone(mid)
+                    if not await self.store.exists(ctx.code)
+                    else _refusal(errors.PLAYER_NOT_FOUND, mid)
+                )
+            life = self.cache.life(ctx.scenario, ctx.code, ctx.seed, pid, decode_log(log_text))
         decisions = decisions_from_message(msg.decisions)
         violation = check(ctx.scenario, life, Decide(msg.round, decisions))
         if violation is not None:
-            raise ProtocolError(violation.code, violation.message, msg.client_msg_id)
+            seen = await self.store.ack(ctx.code, pid, mid)
+            if seen is not None:  # a resend of what was accepted before its round closed
+                return self._ack(msg, seen)
+            raise ProtocolError(violation.code, violation.message, mid)
         try:
-            _, decided, total = await self.store.submit(
-                ident.code,
-                ident.player_id,
+            duplicate, answer = await self.store.submit(
+                ctx.code,
+                pid,
                 msg.round,
-                json.dumps(msg.decisions.model_dump(), separators=(",", ":")),
-                msg.client_msg_id,
+                decision_text(decisions),
+                mid,
                 self.now_ms(),
+                decisions.pension.value,
+                decisions.medical.value,
             )
         except StoreError as exc:
-            raise ProtocolError(
-                exc.code, _STORE_MESSAGES.get(exc.code, exc.code), msg.client_msg_id
-            ) from None
-        if decided >= total:
-            await self.close_round(ident.code, msg.round, "all_decided")
-        else:
-            self._schedule_check(ident.code, msg.round)
-        return self._ack(msg, f"{msg.round}|{decided}|{total}")
+            raise _refusal(exc.code, mid) from None
+        if answer.endswith("|1") and not duplicate:
+            # After the ack: the ack is queued before this task runs, so the player hears
+            # "accepted" before the round it closed.
+            self._spawn(self.close_round(ctx.code, msg.round, "all_decided"))
+        return self._ack(msg, answer)
 
     @staticmethod
     def _ack(msg: DecideMessage, answer: str) -> dict[str, Any]:
-        round_text, decided, total = answer.split("|")
+        round_text, decided, total, everyone = answer.split("|")
         return {
             "type": "ack",
             "client_msg_id": msg.client_msg_id,
             "round": int(round_text),
             "decided": int(decided),
             "total": int(total),
+            "all_decided": everyone == "1",
         }
-
-    async def _player(
-        self, ident: Identity, msg_id: str | None, seen_ok: bool = False
-    ) -> PlayerView:
-        """The player's view, checked; ``seen_ok``: also the answer already given to ``msg_id``
-        (returned as is, kicked or not, like the answer it repeats)."""
-        assert ident.player_id is not None
-        view = await self.store.player_view(
-            ident.code, ident.player_id, msg_id if seen_ok else None
-        )
-        if view is not None and view.seen is not None:
-            return view
-        if view is None or view.player is None:
-            raise ProtocolError(errors.ROOM_NOT_FOUND, "the room has expired", msg_id)
-        if view.kicked:
-            raise ProtocolError(errors.KICKED, "the host removed you from this room", msg_id)
-        return view
 
     async def answer_quiz(self, ident: Identity, msg: QuizAnswer) -> dict[str, Any]:
         if ident.player_id is None:
@@ -474,12 +541,14 @@ class RoomService:
             raise ProtocolError(
                 errors.INVALID_MESSAGE, "no such question or option", msg.client_msg_id
             )
-        await self._player(ident, msg.client_msg_id)
         field = f"{ident.player_id}:{msg.phase}:{msg.question_id}"
         # Not the decisions' "player:id" ack field: a decide may reuse a quiz answer's id.
-        duplicate = await self.store.answer_quiz(
-            ident.code, f"{ident.player_id}|quiz", msg.client_msg_id, field, msg.answer
-        )
+        try:
+            duplicate = await self.store.answer_quiz(
+                ident.code, f"{ident.player_id}|quiz", msg.client_msg_id, field, msg.answer
+            )
+        except StoreError:
+            raise _gone(msg.client_msg_id) from None
         correct = msg.answer == question.answer
         if not duplicate:
             row = {
@@ -503,155 +572,194 @@ class RoomService:
         if not ident.is_host:
             raise ProtocolError(errors.NOT_HOST, "only the host can do that", msg.client_msg_id)
         ctx = await self.context(ident.code)
+        mid = msg.client_msg_id
         if msg.action == "close_round":
-            closed = await self.close_round(ident.code, None, "host")
-            if not closed:
-                raise ProtocolError(errors.ROOM_STATE, "no round is open", msg.client_msg_id)
-            return {"type": "ack", "client_msg_id": msg.client_msg_id}
-        seconds = msg.seconds or ctx.round_seconds
-        try:
-            seq, deadline = await self._host(
-                ctx, msg.action, seconds, msg.pool, msg.player_id or ""
-            )
-        except StoreError as exc:
-            raise ProtocolError(
-                exc.code, _STORE_MESSAGES.get(exc.code, exc.code), msg.client_msg_id
-            ) from None
+            if not await self.close_round(ident.code, None, "host"):
+                if not await self.store.exists(ident.code):
+                    raise _gone(mid)
+                raise ProtocolError(errors.ROOM_STATE, "no round is open", mid)
+            return {"type": "ack", "client_msg_id": mid}
         if msg.action == "end":
-            self._spawn(self.save_results(ctx, ended_by_host=True))
-        return {"type": "ack", "client_msg_id": msg.client_msg_id, "seq": seq, "deadline": deadline}
-
-    async def _host(
-        self, ctx: RoomContext, action: str, seconds: int, pool: bool = False, player_id: str = ""
-    ) -> tuple[int, int]:
+            seq = await self.dispose(ctx, End())
+            if seq is None:
+                raise _refusal(errors.ROOM_STATE, mid)
+            return {"type": "ack", "client_msg_id": mid, "seq": seq, "deadline": 0}
+        seconds = (msg.seconds or ctx.round_seconds) if ctx.mode == "workshop" else 0
         now = self.now_ms()
-        timed = ctx.mode == "workshop" and action in ("start", "open_round", "resume")
-        if timed:
+
+        def command(stored: StoredRoom) -> RoomCommand:
+            match msg.action:
+                case "start":
+                    return Start(now, seconds, msg.pool)
+                case "open_round":
+                    return OpenRound(now, seconds, msg.pool)
+                case "pause":
+                    return Pause(now)
+                case "resume":
+                    return Resume(now)
+                case _:
+                    return Kick(msg.player_id or "", stored.seated)
+
+        def ops(stored: StoredRoom) -> list[Op]:
+            if msg.action != "kick" or not msg.player_id:
+                return []
+            pid = msg.player_id
+            return [
+                Op("sadd", KEY_KICKED, pid),
+                Op("hdel", KEY_PENDING, pid),
+                Op("zrem", KEY_ONLINE, pid),
+            ]
+
+        if seconds and msg.action in ("start", "open_round", "resume"):
             # Due at once until the real deadline is written: if this instance dies in between,
-            # a poller finds the room and repairs the entry from the room's own deadline.
+            # a poller finds the room and repairs the entry from the room's own state.
             await self.store.add_deadline(ctx.code, now)
-        seq, deadline = await self.store.host(
-            ctx.code, action, now, ctx.rounds, seconds if timed else 0, pool, player_id
+        applied, committed = await self._change(
+            ctx.code,
+            command,
+            ops,
+            seated=msg.player_id if msg.action == "kick" else None,
+            msg_id=mid,
         )
-        if deadline:
-            await self.store.add_deadline(ctx.code, deadline)
-        elif action in ("pause", "end"):
+        state = applied.state
+        if state.deadline:
+            await self.store.add_deadline(ctx.code, state.deadline)
+        elif msg.action == "pause":
             await self.store.remove_deadline(ctx.code)
-        return seq, deadline
+        return {
+            "type": "ack",
+            "client_msg_id": mid,
+            "seq": committed.seq,
+            "deadline": state.deadline,
+        }
+
+    async def _change(
+        self,
+        code: str,
+        command: Callable[[StoredRoom], RoomCommand],
+        ops: Callable[[StoredRoom], list[Op]] = lambda _: [],
+        seated: str | None = None,
+        msg_id: str | None = None,
+    ) -> tuple[Applied, Committed]:
+        """Load, decide, store with a version check; again from the start when someone changed
+        the room in between. A refusal is the reducer's code."""
+        for _ in range(20):
+            stored = await self.store.load(code, seated)
+            if stored is None:
+                raise _gone(msg_id)
+            result = room_apply(stored.state, command(stored))
+            if isinstance(result, Refused):
+                raise ProtocolError(result.code, result.reason, msg_id)
+            written = await self.store.transition(
+                code, stored.state.version, result.state, result.events, ops(stored)
+            )
+            if written is None:
+                raise _gone(msg_id)
+            if isinstance(written, Conflict):
+                continue
+            await self.store.mark_active(code, self.now_ms())
+            return result, written
+        raise ProtocolError(errors.INTERNAL, "the room was too busy; try again", msg_id)
 
     # --- Closing rounds ---------------------------------------------------------------------
 
-    def _schedule_check(self, code: str, round_index: int) -> None:
-        """After a decision, soon check whether every connected player has decided (debounced:
-        one check per room at a time, so a big room does not scan itself per decision)."""
-        if code in self._checks:
-            return
-        self._checks.add(code)
-
-        async def later() -> None:
-            try:
-                await asyncio.sleep(0.2)
-                if await self.store.waiting_connected(code, self.now_ms()) == 0:
-                    await self.close_round(code, round_index, "all_decided")
-            finally:
-                self._checks.discard(code)
-
-        self._spawn(later())
-
-    async def close_round(
-        self,
-        code: str,
-        round_index: int | None,
-        reason: Literal["all_decided", "deadline", "host"],
-    ) -> bool:
+    async def close_round(self, code: str, round_index: int | None, reason: CloseReason) -> bool:
         """Close the round if this instance wins its lease; True when it was closed here."""
-        ctx = await self.context(code)
         lease = int(self.settings.round_close_lease_seconds * 1000)
-        now = self.now_ms()
-        taken = await self.store.begin_close(code, round_index, self.instance, now, lease, reason)
-        if taken is None:
-            await self.store.remove_deadline(code)
-            return False
-        if isinstance(taken, NotClosing):
-            if reason == "deadline":
-                await self._repair_deadline(code, taken, now)
-            return False
-        return await self._finish_close(ctx, taken)
+        for _ in range(20):
+            now = self.now_ms()
+            stored = await self.store.load(code)
+            if stored is None:
+                await self.store.forget_room(code)
+                return False
+            begun = room_apply(
+                stored.state, BeginClose(self.instance, now, lease, reason, round_index)
+            )
+            if isinstance(begun, Refused):
+                if reason == "deadline":
+                    await self._repair_deadline(code, stored.state)
+                return False
+            # Found by the poller once the lease has run out, should this instance die closing.
+            await self.store.add_deadline(code, now + lease)
+            taken = await self.store.transition(
+                code,
+                stored.state.version,
+                begun.state,
+                begun.events,
+                reads=(KEY_PLAYERS, KEY_LOGS, KEY_PENDING),
+            )
+            if taken is None:
+                await self.store.forget_room(code)
+                return False
+            if isinstance(taken, Conflict):
+                continue
+            ctx = await self.context(code)
+            players, logs, pending = taken.reads
+            return await self._finish_close(ctx, begun.state, players, logs, pending)
+        return False
 
-    async def _repair_deadline(self, code: str, why: NotClosing, now: int) -> None:
-        if why.round_state in ("open", "closing") and why.deadline > now:
-            await self.store.add_deadline(code, why.deadline)
+    async def _repair_deadline(self, code: str, state: RoomState) -> None:
+        if state.round_state is RoundState.CLOSING and state.lease is not None:
+            await self.store.add_deadline(code, state.lease.until)
+        elif state.round_state is RoundState.OPEN and state.deadline:
+            await self.store.add_deadline(code, state.deadline)
         else:
             await self.store.remove_deadline(code)
 
-    async def _finish_close(self, ctx: RoomContext, closing: ClosingRound) -> bool:
-        scenario, r = ctx.scenario, closing.round
-        players = await self.store.players(ctx.code)
-        meta = await self.store.meta(ctx.code)
-        new_logs: dict[str, str] = {}
-        lives: dict[str, LifeState] = {}
-        played: dict[str, tuple[LifeState, Decisions]] = {}
-        defaulted = 0
-        for pid in players:
-            if pid in closing.kicked:
-                continue
-            log_now = decode_log(closing.logs.get(pid))
-            life = self.cache.life(scenario, ctx.seed, log_now)
-            # Normally one step (round r); a life that is behind (it should not be, but a room
-            # must never stall on one seat) catches up with the defaults.
-            while not life.finished and life.round <= r:
-                decisions: Decisions | None = None
-                raw = closing.pending.get(pid) if life.round == r else None
-                if raw is not None:
-                    decisions = decisions_from_message(DecisionsIn.model_validate_json(raw))
-                if decisions is None or check(scenario, life, Decide(life.round, decisions)):
-                    decisions = default_decisions(scenario, life)
-                    defaulted += life.round == r
-                if life.round == r:
-                    played[pid] = (life, decisions)
-                result = apply(scenario, life, Decide(life.round, decisions))
-                assert not isinstance(result, RuleViolation)
-                log_now = [*log_now, decisions]
-                life = result.state
-                self.cache.put(scenario, ctx.seed, log_now, life)
-                new_logs[pid] = encode_log(log_now)
-            lives[pid] = life
-        finished = r + 1 >= ctx.rounds
-        event: dict[str, Any] = {
-            "kind": "round_closed",
-            "round": r,
-            "players": len(lives),
-            "defaulted": defaulted,
-            "stats": round_stats(lives, r),
-            "leaderboard": leaderboard(scenario, lives, players, LEADERBOARD_SIZE),
-        }
-        if meta.get("pool") == "1":
-            event["pool"] = pool_view(round_bills(lives, played, r))
-        events = [encode(event)]
-        if finished:
-            events.append(
-                encode(
-                    {
-                        "kind": "game_over",
-                        "reason": "complete",
-                        "podium": leaderboard(scenario, lives, players, 3),
-                        "stats": game_stats(scenario, lives),
-                        "talking_points": talking_points(scenario, lives),
-                    }
-                )
+    async def _finish_close(
+        self,
+        ctx: RoomContext,
+        state: RoomState,
+        players_raw: Mapping[str, str],
+        logs: Mapping[str, str],
+        pending: Mapping[str, str],
+    ) -> bool:
+        players = {pid: str(json.loads(raw)["nick"]) for pid, raw in players_raw.items()}
+        closer = RoundCloser(
+            ctx.lives, self.cache, state.round, players, logs, pending, state.kicked
+        )
+        for i, pid in enumerate(closer.seated):
+            closer.play(pid)
+            if i % YIELD_EVERY == YIELD_EVERY - 1:
+                await asyncio.sleep(0)  # a big room must not starve the other connections
+        for i, pid in enumerate(closer.seated):
+            closer.view(pid)
+            if i % YIELD_EVERY == YIELD_EVERY - 1:
+                await asyncio.sleep(0)
+        extra, over = closer.figures(state.pool)
+        ops = [Op("hset", KEY_LOGS, pid, text) for pid, text in closer.new_logs.items()]
+        ops.append(Op("del", KEY_PENDING))
+        ops += [Op("hset", KEY_RESULTS, f, text) for f, text in closer.results.items()]
+        expected = state.version
+        for _ in range(20):
+            command = CommitClose(self.instance, state.round, self.now_ms(), extra, over)
+            committed = room_apply(state, command)
+            if isinstance(committed, Refused):
+                return False  # another instance took the round over after our lease ran out
+            written = await self.store.transition(
+                ctx.code, expected, committed.state, committed.events, ops
             )
-        seq = await self.store.commit_close(ctx.code, r, self.instance, new_logs, events, finished)
-        if seq is None:
-            return False  # another instance took the round over after our lease ran out
+            if written is None:
+                return False
+            if isinstance(written, Conflict):
+                # The host paused, kicked or ended meanwhile: the same commit on the new state.
+                stored = await self.store.load(ctx.code)
+                if stored is None:
+                    return False
+                state, expected = stored.state, stored.state.version
+                continue
+            break
+        else:
+            return False
         await self.store.remove_deadline(ctx.code)
-        if finished:
-            self._spawn(self.save_results(ctx, ended_by_host=False))
-        elif ctx.mode == "solo":
-            await self._host(ctx, "open_round", 0)
+        await self.store.mark_active(ctx.code, self.now_ms())
+        if closer.finished:
+            self._spawn(self._save(ctx, players, closer.lives, closer.counterfactuals, False))
         return True
 
     async def poll_deadlines(self) -> int:
-        """Close every round whose deadline has passed (any instance may; one wins)."""
+        """Close every round whose deadline (or whose closer's lease) has passed; any instance
+        may, one wins."""
         now = self.now_ms()
         closed = 0
         for code in await self.store.due_rooms(now):
@@ -662,26 +770,80 @@ class RoomService:
                 await self.store.remove_deadline(code)
         return closed
 
+    # --- The end of a room ------------------------------------------------------------------
+
+    async def dispose(self, ctx: RoomContext, command: End | Expire) -> int | None:
+        """End the room (by its host, or idle): every life as far as it got is saved and each
+        player's end is written for them. Returns the sequence number of ``game_over``, or
+        ``None`` when the room was over (or gone) already."""
+        for _ in range(20):
+            stored = await self.store.load(ctx.code)
+            if stored is None:
+                return None
+            ended = room_apply(stored.state, command)
+            if isinstance(ended, Refused):
+                return None
+            players_raw, logs, _ = await self.store.room_data(ctx.code)
+            players = {pid: str(json.loads(raw)["nick"]) for pid, raw in players_raw.items()}
+            lives: dict[str, LifeState] = {}
+            cfs: dict[str, Counterfactual] = {}
+            ops: list[Op] = []
+            for i, pid in enumerate(players):
+                life = self.cache.life(
+                    ctx.scenario, ctx.code, ctx.seed, pid, decode_log(logs.get(pid))
+                )
+                lives[pid] = life
+                cf = cfs[pid] = counterfactual(ctx.scenario, life)
+                views = {**player_views(ctx.scenario, life, cf.actual), **over_view(cf)}
+                ops.append(Op("hset", KEY_RESULTS, pid + OVER, encode(views)))
+                if i % YIELD_EVERY == YIELD_EVERY - 1:
+                    await asyncio.sleep(0)
+            written = await self.store.transition(
+                ctx.code, stored.state.version, ended.state, ended.events, ops
+            )
+            if written is None:
+                return None
+            if isinstance(written, Conflict):
+                continue
+            await self.store.remove_deadline(ctx.code)
+            self._spawn(self._save(ctx, players, lives, cfs, True))
+            return written.seq
+        return None
+
+    async def dispose_idle(self) -> int:
+        """Dispose of rooms nobody changed for the idle time (their lives are saved first)."""
+        since = self.now_ms() - self.settings.room_idle_seconds * 1000
+        disposed = 0
+        for code in await self.store.idle_rooms(since):
+            try:
+                ctx = await self.context(code)
+            except ProtocolError:
+                await self.store.forget_room(code)
+                continue
+            if await self.dispose(ctx, Expire()) is not None:
+                disposed += 1
+            await self.store.forget_room(code)
+        return disposed
+
     # --- Results ----------------------------------------------------------------------------
 
-    async def save_results(self, ctx: RoomContext, ended_by_host: bool) -> None:
-        """Write every life of the room (finished, or as far as it got) to the results store."""
-        players = await self.store.players(ctx.code)
-        logs = await self.store.logs_of(ctx.code, list(players))
-        finished: list[FinishedLife] = []
-        lives: dict[str, LifeState] = {}
-        for i, (pid, player) in enumerate(players.items()):
-            life = self.cache.life(ctx.scenario, ctx.seed, decode_log(logs.get(pid)))
-            if not life.history:
-                continue
-            lives[pid] = life
-            cf = counterfactual(ctx.scenario, life)
-            finished.append(FinishedLife(pid, player["nick"], cf, life.finished))
-            if i % 25 == 24:
-                await asyncio.sleep(0)
+    async def _save(
+        self,
+        ctx: RoomContext,
+        players: Mapping[str, str],
+        lives: Mapping[str, LifeState],
+        cfs: Mapping[str, Counterfactual],
+        ended_early: bool,
+    ) -> None:
+        """Write every life played (finished, or as far as it got) to the results store."""
+        finished = [
+            FinishedLife(pid, players.get(pid, ""), cfs[pid], lives[pid].finished)
+            for pid in cfs
+            if lives[pid].history
+        ]
         await self.results.save_lives(ctx, finished)
-        stats = game_stats(ctx.scenario, lives)
-        stats["ended_by_host"] = ended_by_host
+        stats = game_stats({f.player_id: f.counterfactual.actual for f in finished})
+        stats["ended_by_host"] = ended_early
         await self.results.save_room(ctx, len(players), stats)
 
     def _spawn(self, coro: Any) -> None:
@@ -696,176 +858,6 @@ class RoomService:
         task.add_done_callback(done)
 
     async def drain(self) -> None:
-        """Wait for background work (result saving) — on shutdown and in tests."""
+        """Wait for background work (closes, result saving) — on shutdown and in tests."""
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
-
-
-_STORE_MESSAGES = {
-    errors.ROOM_NOT_FOUND: "there is no such room",
-    errors.ROOM_FULL: "the room is full",
-    errors.ROOM_STATE: "that does not fit the room's state now",
-    errors.PLAYER_NOT_FOUND: "there is no such player",
-    errors.KICKED: "the host removed you from this room",
-    "rule/round_closed": "that round is not open",
-}
-
-
-# --- Room statistics (pure) -------------------------------------------------------------------
-
-ILLNESS = ("minor_illness", "serious_illness")
-"""The kinds of event that send someone to hospital (the reveal counts them apart from
-accidents at work)."""
-
-
-def round_stats(lives: Mapping[str, LifeState], round_index: int) -> dict[str, Any]:
-    """How the room chose and fared in a round: for the host's live bars and the debrief."""
-    pension: Counter[str] = Counter()
-    medical: Counter[str] = Counter()
-    groups: dict[str, dict[str, float]] = {}
-    injury = illness = accidents = accidents_covered = 0
-    bills = covered = hit = catastrophic = 0.0
-    savings: list[float] = []
-    for life in lives.values():
-        if len(life.history) <= round_index:
-            continue
-        record = life.history[round_index]
-        pension[record.decisions.pension.value] += 1
-        medical[record.decisions.medical.value] += 1
-        injury += record.injury_covered_years > 0
-        bills += record.ledger.bills
-        covered += record.ledger.covered
-        hit += record.ledger.bills > 0
-        catastrophic += any(getattr(e, "catastrophic", False) for e in record.events)
-        happenings = [e for e in record.events if isinstance(e, Happening) and e.bill > 0]
-        illness += any(e.kind in ILLNESS for e in happenings)
-        injured = [e for e in happenings if e.kind == "work_injury"]
-        accidents += bool(injured)
-        accidents_covered += any(e.covered > 0 for e in injured)
-        group = groups.setdefault(
-            record.decisions.medical.value,
-            {"players": 0, "hit": 0, "bills": 0.0, "covered": 0.0, "out_of_pocket": 0.0},
-        )
-        group["players"] += 1
-        group["hit"] += record.ledger.bills > 0
-        group["bills"] += record.ledger.bills
-        group["covered"] += record.ledger.covered
-        group["out_of_pocket"] += record.ledger.bills - record.ledger.covered
-        savings.append(record.savings_end)
-    return {
-        # What hit the room (the host's reveal): by the medical cover each player chose.
-        "illness": illness,
-        "accidents": accidents,
-        "accidents_covered": accidents_covered,
-        "covered": round(covered),
-        "out_of_pocket": round(bills - covered),
-        "by_medical": {k: {f: round(v) for f, v in g.items()} for k, g in groups.items()},
-        "pension": dict(pension),
-        "medical": dict(medical),
-        "injury_covered": injury,
-        "hit_by_bills": int(hit),
-        "catastrophic": int(catastrophic),
-        "bills": round(bills),
-        "median_savings": round(statistics.median(savings)) if savings else 0,
-    }
-
-
-def roster_view(
-    players: Mapping[str, Mapping[str, Any]],
-    kicked: frozenset[str],
-    pending: Mapping[str, str],
-    connected: set[str] | None,
-) -> list[dict[str, Any]]:
-    """Each player for the host: decided (with the cover chosen, for the live bars) and, when
-    ``connected`` is given, connected."""
-    out: list[dict[str, Any]] = []
-    for pid, p in players.items():
-        row: dict[str, Any] = {
-            "player_id": pid,
-            "nickname": p["nick"],
-            "kicked": pid in kicked,
-            "decided": pid in pending,
-        }
-        if connected is not None:
-            row["connected"] = pid in connected
-        raw = pending.get(pid)
-        if raw is not None:
-            chosen = json.loads(raw)
-            row["pension"], row["medical"] = chosen.get("pension"), chosen.get("medical")
-        out.append(row)
-    return out
-
-
-def leaderboard(
-    scenario: Scenario,
-    lives: Mapping[str, LifeState],
-    players: Mapping[str, Mapping[str, Any]],
-    size: int,
-) -> list[dict[str, Any]]:
-    scored = [(summarize(scenario, life).score, pid) for pid, life in lives.items() if life.history]
-    scored.sort(key=lambda item: (-item[0], item[1]))
-    return [
-        {"player_id": pid, "nickname": players[pid]["nick"], "score": score}
-        for score, pid in scored[:size]
-    ]
-
-
-def round_bills(
-    lives: Mapping[str, LifeState], played: Mapping[str, object], round_index: int
-) -> dict[str, float]:
-    """The bills each player who played the round actually met in it: the very bills their
-    round result lists (the pool shares real bills, never imagined ones)."""
-    bills: dict[str, float] = {}
-    for pid in played:
-        history = lives[pid].history
-        if len(history) > round_index:
-            bills[pid] = history[round_index].ledger.bills
-    return bills
-
-
-def pool_view(losses: Mapping[str, float]) -> dict[str, Any]:
-    """The group risk pool over the members' bills of the round: everyone pays the average,
-    the pool pays each bill. ``total_losses`` is the sum of ``losses`` (rounded the same way)."""
-    # Rounded first, so the shown total is exactly the sum of the shown bills.
-    rounded = {pid: round(loss) for pid, loss in losses.items()}
-    losses = {pid: float(loss) for pid, loss in rounded.items()}
-    share = statistics.fmean(losses.values()) if losses else 0.0
-    result = risk_pool([PoolMember(pid, share, loss) for pid, loss in losses.items()])
-    return {
-        "members": len(losses),
-        "contribution": round(share),
-        "total_losses": round(result.total_losses),
-        "paid_out": round(result.paid_out),
-        "hit": sum(1 for loss in losses.values() if loss > 0),
-        "worst_alone": round(result.worst_alone),
-        "worst_pooled": round(result.worst_pooled),
-        "losses": rounded,
-    }
-
-
-def game_stats(scenario: Scenario, lives: Mapping[str, LifeState]) -> dict[str, Any]:
-    summaries = [summarize(scenario, life) for life in lives.values() if life.history]
-    if not summaries:
-        return {"players": 0}
-    return {
-        "players": len(summaries),
-        "mean_score": round(statistics.fmean(s.score for s in summaries)),
-        "with_monthly_pension": sum(
-            1 for s in summaries if s.pension_outcome in ("employee_pension", "residents_pension")
-        ),
-        "catastrophic": sum(1 for s in summaries if s.catastrophic),
-        "median_pension": round(statistics.median(s.monthly_pension for s in summaries)),
-        "badges": dict(Counter(b for s in summaries for b in s.badges)),
-    }
-
-
-def room_seed(scenario: Scenario) -> int:
-    """A new room's seed, drawn among the lives that reach the statutory retirement age (about
-    nine in ten do), so that a seven-minute lesson always reaches the pension years it is about;
-    how long one lives after that is the life table's draw. Early deaths are in the model and
-    in the balance figures (``died_before_pension_share``), not in the game played; workshop
-    and solo rooms draw alike."""
-    while True:
-        seed = secrets.randbits(63)
-        if reaches_retirement(scenario, seed):
-            return seed

@@ -55,7 +55,9 @@ def stage_view(record: StageRecord) -> dict[str, Any]:
     }
 
 
-def status_view(scenario: Scenario, state: LifeState) -> dict[str, Any]:
+def status_view(
+    scenario: Scenario, state: LifeState, summary: LifeSummary | None = None
+) -> dict[str, Any]:
     """Where the life stands now, and (if it goes on) the next round and its default choices."""
     p = state.pensions
     stage = state.current_stage
@@ -86,7 +88,7 @@ def status_view(scenario: Scenario, state: LifeState) -> dict[str, Any]:
         ],
     }
     if state.history:
-        summary = summarize(scenario, state)
+        summary = summary or summarize(scenario, state)
         out["score"] = summary.score
         out["score_parts"] = asdict(summary.parts)
     if stage is not None:

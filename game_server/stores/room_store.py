@@ -1,25 +1,32 @@
-"""Live rooms in Redis: every read-modify-write is one Lua script, atomic and one round trip.
+"""Live rooms in Redis: the room reducer's state, the players' seats and logs, and the scripts
+that change them atomically in one round trip each (``stores/lua/*.lua``).
 
 All keys of a room share the hash tag ``{room:CODE}`` so a Redis Cluster keeps them in one slot.
 
-- ``{room:C}:meta``     hash: scenario, mode, seed, status, round, round_state, deadline, seq...
-- ``{room:C}:players``  hash: player id -> JSON {nick, th (token hash), joined}
-- ``{room:C}:kicked``   set of player ids
-- ``{room:C}:logs``     hash: player id -> JSON list of the decisions of closed rounds
-- ``{room:C}:pending``  hash: player id -> JSON decisions for the open round
-- ``{room:C}:presence`` hash: "player|instance" -> ms until which that instance counts the
-  player as connected
-- ``{room:C}:acks``     hash: "player:client_msg_id" -> the answer already given (idempotency)
-- ``{room:C}:quiz``     hash: "player:phase:question" -> answer
-- ``{room:C}:events``   stream, capped: entry id ``SEQ-0`` holds the room event of sequence SEQ
-- channel ``{room:C}:bus`` carries ``SEQ|json`` for every event, published in the same script as
-  the stream entry, so every instance sees a room's events in the same order; ``0|json`` carries
-  passing counts for hosts (how many decided), neither stored nor numbered.
+- ``meta``      hash: what never changes (scenario, mode, seed, rounds, host token hash...) and
+  the room state (``stores/room_state.py``: status, round, round_state, deadline, lease,
+  ``version``, ``seq``)
+- ``players``   hash: player id -> JSON {nick, th (token hash), joined}
+- ``kicked``    set of player ids
+- ``logs``      hash: player id -> the decisions of closed rounds (compact JSON list of lists)
+- ``pending``   hash: player id -> the decision for the open round, in the same compact form
+- ``presence``  hash: "player|instance" -> ms until which that instance counts the player present
+- ``online``    sorted set: player id -> the latest of those claims (a count by score is cheap)
+- ``instances`` set of the instances that have claimed presence in the room
+- ``acks``      hash: "player:client_msg_id" -> the answer already given (idempotency)
+- ``quiz``      hash: "player:phase:question" -> answer
+- ``results``   hash: player id -> the player's views after the last closed round (computed once
+  by the closer; every instance forwards them)
+- ``outbox``    hash: results waiting for SQL (``results/outbox.py``)
+- ``events``    stream, capped: entry id ``SEQ-0`` holds the room event of sequence SEQ
+- channel ``bus`` carries ``SEQ|json`` for every event, published in the same script as the
+  stream entry, so every instance sees a room's events in one order; ``0|json`` carries passing
+  counts for hosts (how many decided), neither stored nor numbered.
 
-The global sorted set ``gig:deadlines`` (room code -> deadline in ms) lets any instance find
-rounds that are due. It is written *before* a round opens and cleared *after* it closes, so an
-instance dying in between leaves at worst a stale entry (ignored and removed), never an open round
-without a deadline. Every script refreshes the room's expiry: idle rooms disappear by themselves.
+Global sorted sets (each written before the room change it indexes, so a crash leaves at worst a
+stale entry, never a missing one): ``gig:deadlines`` (code -> when the poller should look: a
+round's deadline, or a close lease's end) and ``gig:rooms`` (code -> last change, for disposing of
+idle rooms). Only the scripts that change a room refresh its keys' expiry.
 """
 
 from __future__ import annotations
@@ -27,327 +34,122 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from importlib import resources
+from typing import Any, Final
 
 from redis.asyncio import Redis
 
-DEADLINES_KEY = "gig:deadlines"
+from game_server.room import RoomEvent, RoomState
+from game_server.stores.room_state import decode_state, encode_state
 
-RoomStatus = Literal["lobby", "playing", "paused", "finished"]
-RoundState = Literal["none", "open", "closing", "closed"]
+DEADLINES_KEY: Final = "gig:deadlines"
+ROOMS_KEY: Final = "gig:rooms"
+
+
+def _lua(name: str) -> str:
+    return resources.files("game_server.stores").joinpath(f"lua/{name}.lua").read_text()
 
 
 class RoomKeys:
+    """A room's keys, in the order the transition script's ops name them (``KEY_*``)."""
+
     __slots__ = (
         "acks",
         "bus",
         "code",
         "events",
+        "instances",
         "kicked",
         "logs",
         "meta",
+        "online",
+        "outbox",
         "pending",
         "players",
         "presence",
         "quiz",
+        "results",
     )
 
     def __init__(self, code: str) -> None:
         tag = f"{{room:{code}}}"
         self.code = code
         self.meta = f"{tag}:meta"
+        self.events = f"{tag}:events"
         self.players = f"{tag}:players"
         self.kicked = f"{tag}:kicked"
         self.logs = f"{tag}:logs"
         self.pending = f"{tag}:pending"
         self.presence = f"{tag}:presence"
+        self.online = f"{tag}:online"
+        self.instances = f"{tag}:instances"
         self.acks = f"{tag}:acks"
         self.quiz = f"{tag}:quiz"
-        self.events = f"{tag}:events"
+        self.results = f"{tag}:results"
+        self.outbox = f"{tag}:outbox"
         self.bus = f"{tag}:bus"
 
     def all(self) -> list[str]:
-        """The keys every script receives, in the order the Lua code names them."""
         return [
             self.meta,
+            self.events,
             self.players,
             self.kicked,
             self.logs,
             self.pending,
             self.presence,
+            self.online,
+            self.instances,
             self.acks,
             self.quiz,
-            self.events,
+            self.results,
+            self.outbox,
         ]
 
 
-# KEYS[1..9] as in RoomKeys.all(); ARGV[1] = channel, ARGV[2] = stream cap, ARGV[3] = ttl ms.
-_PRELUDE = """
-local meta, players, kicked, logs, pending, presence, acks, quiz, events =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
-local channel, cap, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local function emit(data)
-  local seq = redis.call('HINCRBY', meta, 'seq', 1)
-  redis.call('XADD', events, 'MAXLEN', '~', cap, seq .. '-0', 'd', data)
-  redis.call('PUBLISH', channel, seq .. '|' .. data)
-  return seq
-end
-local function touch()
-  for i = 1, 9 do
-    if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('PEXPIRE', KEYS[i], ttl) end
-  end
-end
-local function active_count()
-  return redis.call('HLEN', players) - redis.call('SCARD', kicked)
-end
-"""
-
-# ARGV[4..]: field/value pairs of meta; ARGV[n]: optional first player (id, json, log).
-_CREATE = (
-    _PRELUDE
-    + """
-if redis.call('EXISTS', meta) == 1 then return 0 end
-local n = tonumber(ARGV[4])
-for i = 5, 4 + 2 * n, 2 do redis.call('HSET', meta, ARGV[i], ARGV[i + 1]) end
-local p = 5 + 2 * n
-if ARGV[p] ~= '' then
-  redis.call('HSET', players, ARGV[p], ARGV[p + 1])
-  redis.call('HSET', logs, ARGV[p], ARGV[p + 2])
-end
-emit(ARGV[p + 3])
-touch()
-return 1
-"""
-)
-
-# ARGV[4] player id, [5] player json, [6] log json, [7] max players, [8] closed rounds expected,
-# [9] event json
-_JOIN = (
-    _PRELUDE
-    + """
-if redis.call('EXISTS', meta) == 0 then return {'err', 'room/not_found'} end
-local status = redis.call('HGET', meta, 'status')
-if status == 'finished' then return {'err', 'room/wrong_state'} end
-if redis.call('HLEN', players) >= tonumber(ARGV[7]) then return {'err', 'room/full'} end
-if redis.call('HGET', meta, 'closed_rounds') ~= ARGV[8]
-  or redis.call('HGET', meta, 'round_state') == 'closing' then
-  return {'err', 'retry'}
-end
-if redis.call('HSETNX', players, ARGV[4], ARGV[5]) == 0 then return {'err', 'retry'} end
-redis.call('HSET', logs, ARGV[4], ARGV[6])
-local seq = emit(ARGV[9])
-touch()
-return {'ok', tostring(seq)}
-"""
-)
-
-# ARGV[4] player, [5] round, [6] decisions json, [7] ack field, [8] now ms
-_SUBMIT = (
-    _PRELUDE
-    + """
-local done = redis.call('HGET', acks, ARGV[7])
-if done then return {'dup', done} end
-if redis.call('EXISTS', meta) == 0 then return {'err', 'room/not_found'} end
-if redis.call('HEXISTS', players, ARGV[4]) == 0 then return {'err', 'room/player_not_found'} end
-if redis.call('SISMEMBER', kicked, ARGV[4]) == 1 then return {'err', 'room/kicked'} end
-local m = redis.call('HMGET', meta, 'status', 'round', 'round_state')
-if m[1] ~= 'playing' then return {'err', 'room/wrong_state'} end
-if m[2] ~= ARGV[5] or m[3] ~= 'open' then return {'err', 'rule/round_closed'} end
-redis.call('HSET', pending, ARGV[4], ARGV[6])
-local decided, total = redis.call('HLEN', pending), active_count()
-local answer = ARGV[5] .. '|' .. decided .. '|' .. total
--- sequence 0: a passing count for the hosts' live bars (who chose which cover), neither
--- stored nor numbered
-local chosen = cjson.decode(ARGV[6])
-redis.call('PUBLISH', channel, '0|' .. cjson.encode({kind = 'decided',
-  round = tonumber(ARGV[5]), decided = decided, total = total, player_id = ARGV[4],
-  pension = chosen.pension, medical = chosen.medical}))
-redis.call('HSET', acks, ARGV[7], answer)
-touch()
-return {'ok', answer}
-"""
-)
-
-# ARGV[4] ack field, [5] quiz field, [6] answer
-_QUIZ = (
-    _PRELUDE
-    + """
-local done = redis.call('HGET', acks, ARGV[4])
-if done then return {'dup', done} end
-if redis.call('EXISTS', meta) == 0 then return {'err', 'room/not_found'} end
-redis.call('HSET', quiz, ARGV[5], ARGV[6])
-redis.call('HSET', acks, ARGV[4], 'ok')
-touch()
-return {'ok', 'ok'}
-"""
-)
-
-# Host actions. ARGV[4] action, [5] now ms, [6] round seconds, [7] pool flag, [8] player id,
-# [9] rounds in the life, [10] event json template pieces are built here from meta.
-_HOST = (
-    _PRELUDE
-    + """
-if redis.call('EXISTS', meta) == 0 then return {'err', 'room/not_found'} end
-local action, now = ARGV[4], tonumber(ARGV[5])
-local m = redis.call('HMGET', meta, 'status', 'round', 'round_state', 'deadline', 'remaining')
-local status, round, state = m[1], tonumber(m[2]), m[3]
-local rounds = tonumber(ARGV[9])
-local function open(r)
-  local seconds = tonumber(ARGV[6])
-  local deadline = 0
-  if seconds > 0 then deadline = now + seconds * 1000 end
-  redis.call('HSET', meta, 'status', 'playing', 'round', r, 'round_state', 'open',
-    'deadline', deadline, 'pool', ARGV[7], 'remaining', 0)
-  return emit(cjson.encode({kind = 'round_opened', round = r, deadline = deadline,
-    pool = ARGV[7] == '1', rounds = rounds}))
-end
-local seq
-if action == 'start' then
-  if status ~= 'lobby' then return {'err', 'room/wrong_state'} end
-  emit(cjson.encode({kind = 'game_started', rounds = rounds}))
-  seq = open(0)
-elseif action == 'open_round' then
-  if status ~= 'playing' or state ~= 'closed' or round + 1 >= rounds then
-    return {'err', 'room/wrong_state'}
-  end
-  seq = open(round + 1)
-elseif action == 'pause' then
-  if status ~= 'playing' or state ~= 'open' then return {'err', 'room/wrong_state'} end
-  local left = 0
-  if tonumber(m[4]) > 0 then left = math.max(0, tonumber(m[4]) - now) end
-  redis.call('HSET', meta, 'status', 'paused', 'remaining', left, 'deadline', 0)
-  seq = emit(cjson.encode({kind = 'paused', round = round, remaining = left}))
-elseif action == 'resume' then
-  if status ~= 'paused' then return {'err', 'room/wrong_state'} end
-  local deadline = 0
-  if tonumber(m[5]) > 0 then deadline = now + tonumber(m[5]) end
-  redis.call('HSET', meta, 'status', 'playing', 'deadline', deadline, 'remaining', 0)
-  seq = emit(cjson.encode({kind = 'resumed', round = round, deadline = deadline}))
-elseif action == 'kick' then
-  if redis.call('HEXISTS', players, ARGV[8]) == 0 then return {'err', 'room/player_not_found'} end
-  redis.call('SADD', kicked, ARGV[8])
-  redis.call('HDEL', pending, ARGV[8])
-  seq = emit(cjson.encode({kind = 'player_kicked', player_id = ARGV[8]}))
-elseif action == 'end' then
-  if status == 'finished' then return {'err', 'room/wrong_state'} end
-  redis.call('HSET', meta, 'status', 'finished', 'deadline', 0)
-  seq = emit(cjson.encode({kind = 'game_over', reason = 'host'}))
-else
-  return {'err', 'protocol/invalid_message'}
-end
-touch()
-local d = redis.call('HGET', meta, 'deadline')
-return {'ok', tostring(seq), d}
-"""
-)
-
-# ARGV[4] round, [5] instance, [6] now ms, [7] lease ms, [8] reason
-_BEGIN_CLOSE = (
-    _PRELUDE
-    + """
-if redis.call('EXISTS', meta) == 0 then return {'gone'} end
-local m = redis.call('HMGET', meta, 'status', 'round', 'round_state', 'deadline', 'closing_until')
-local now = tonumber(ARGV[6])
-local deadline = tonumber(m[4] or '0')
-local no = {'no', tostring(deadline), m[3] or 'none'}
-if ARGV[4] ~= '*' and m[2] ~= ARGV[4] then return no end
-if m[1] ~= 'playing' and not (m[1] == 'paused' and ARGV[8] == 'host') then return no end
-if m[3] == 'open' then
-  if ARGV[8] == 'deadline' and (deadline == 0 or deadline > now) then return no end
-elseif m[3] == 'closing' then
-  if tonumber(m[5]) > now then return {'no', tostring(m[5]), 'closing'} end
-else
-  return no
-end
-redis.call('HSET', meta, 'round_state', 'closing', 'closing_by', ARGV[5],
-  'closing_until', now + tonumber(ARGV[7]))
-return {'ok', redis.call('HGETALL', pending), redis.call('HGETALL', logs),
-  redis.call('SMEMBERS', kicked), m[2]}
-"""
-)
-
-# ARGV[4] round, [5] instance, [6] finished flag, [7] n, [8..] player/log pairs, then events
-_COMMIT_CLOSE = (
-    _PRELUDE
-    + """
-local m = redis.call('HMGET', meta, 'round', 'round_state', 'closing_by')
-if m[1] ~= ARGV[4] or m[2] ~= 'closing' or m[3] ~= ARGV[5] then return {'lost'} end
-local n = tonumber(ARGV[7])
-for i = 8, 7 + 2 * n, 2 do redis.call('HSET', logs, ARGV[i], ARGV[i + 1]) end
-redis.call('DEL', pending)
-redis.call('HSET', meta, 'round_state', 'closed', 'deadline', 0,
-  'closed_rounds', tonumber(ARGV[4]) + 1)
-if redis.call('HGET', meta, 'status') == 'paused' then
-  redis.call('HSET', meta, 'status', 'playing')
-end
-if ARGV[6] == '1' then redis.call('HSET', meta, 'status', 'finished') end
-local seq
-for i = 8 + 2 * n, #ARGV do seq = emit(ARGV[i]) end
-touch()
-return {'ok', tostring(seq)}
-"""
-)
-
-# ARGV[4] now ms: are all connected, active players decided?
-_ALL_CONNECTED_DECIDED = (
-    _PRELUDE
-    + """
-local now = tonumber(ARGV[4])
--- presence fields are "player|instance": a player is connected while any instance says so
-local connected = {}
-local flat = redis.call('HGETALL', presence)
-for i = 1, #flat, 2 do
-  if tonumber(flat[i + 1]) > now then
-    connected[string.match(flat[i], '^[^|]*')] = true
-  end
-end
-local waiting = 0
-for id, _ in pairs(connected) do
-  if redis.call('HEXISTS', players, id) == 1 and redis.call('SISMEMBER', kicked, id) == 0
-    and redis.call('HEXISTS', pending, id) == 0 then
-    waiting = waiting + 1
-  end
-end
-return waiting
-"""
-)
-
-# ARGV[4] player id: a consistent snapshot for one player (or for the host when empty)
-_SNAPSHOT = (
-    _PRELUDE
-    + """
-if redis.call('EXISTS', meta) == 0 then return {'gone'} end
-local mine, log = false, false
-if ARGV[4] ~= '' then
-  mine = redis.call('HGET', pending, ARGV[4])
-  log = redis.call('HGET', logs, ARGV[4])
-end
-return {'ok', redis.call('HGETALL', meta), redis.call('HGETALL', players),
-  redis.call('SMEMBERS', kicked), mine, log, redis.call('HLEN', pending)}
-"""
-)
+# 1-based indexes into RoomKeys.all() (Lua's KEYS), for the transition script's ops.
+KEY_PLAYERS: Final = 3
+KEY_KICKED: Final = 4
+KEY_LOGS: Final = 5
+KEY_PENDING: Final = 6
+KEY_ONLINE: Final = 8
+KEY_QUIZ: Final = 11
+KEY_RESULTS: Final = 12
+KEY_OUTBOX: Final = 13
 
 
-# ARGV[4] player id, [5] optional ack field: what one player's request needs, without the whole
-# room (and the answer already given to that message, if any)
-_PLAYER = (
-    _PRELUDE
-    + """
-if redis.call('EXISTS', meta) == 0 then return {'gone'} end
-local m = redis.call('HMGET', meta, 'status', 'round', 'round_state', 'deadline', 'seq',
-  'closed_rounds', 'remaining', 'pool')
-local seen = false
-if ARGV[5] and ARGV[5] ~= '' then seen = redis.call('HGET', acks, ARGV[5]) or false end
-return {'ok', m, redis.call('HGET', players, ARGV[4]) or false,
-  redis.call('HGET', logs, ARGV[4]) or false, redis.call('HGET', pending, ARGV[4]) or false,
-  redis.call('SISMEMBER', kicked, ARGV[4]), redis.call('HLEN', players),
-  redis.call('HLEN', pending), seen}
-"""
-)
+@dataclass(frozen=True, slots=True)
+class Op:
+    """One write of a transition, beside the room state: ``hset``/``hdel``/``sadd``/``zrem``/
+    ``del`` on the room key numbered ``key`` (``KEY_*``)."""
 
-_PLAYER_META_FIELDS = (
-    "status", "round", "round_state", "deadline", "seq", "closed_rounds", "remaining", "pool",
-)  # fmt: skip
+    op: str
+    key: int
+    field: str = ""
+    value: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRoom:
+    """A room as read for the reducer: its state and its fixed facts."""
+
+    state: RoomState
+    meta: dict[str, str]
+    seated: bool = False
+    """Whether the player asked about (``load``'s ``player_id``) has a seat."""
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    seq: int
+    reads: list[dict[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Someone changed the room since it was read (load it again and decide again)."""
+
+    version: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,8 +161,7 @@ class PlayerView:
     kicked: bool
     players: int
     decided: int
-    seen: str | None = None
-    """The answer already given to the message asked about (``player_view``'s ``ack_field``)."""
+    result: str | None
 
     @property
     def seq(self) -> int:
@@ -368,38 +169,20 @@ class PlayerView:
 
 
 @dataclass(frozen=True, slots=True)
-class Snapshot:
+class RoomView:
     meta: dict[str, str]
     players: dict[str, dict[str, Any]]
     kicked: frozenset[str]
-    pending: str | None
-    log: str | None
-    decided: int
+    pending: dict[str, str]
+    connected: frozenset[str]
 
     @property
     def seq(self) -> int:
-        return int(self.meta.get("seq", "0"))
-
-
-@dataclass(frozen=True, slots=True)
-class ClosingRound:
-    round: int
-    pending: dict[str, str]
-    logs: dict[str, str]
-    kicked: frozenset[str]
-
-
-@dataclass(frozen=True, slots=True)
-class NotClosing:
-    """Why a close was not begun: the round's deadline (ms, 0 for none) and its state; a
-    ``closing`` round shows when its lease ends instead."""
-
-    deadline: int
-    round_state: str
+        return int(self.meta.get("seq") or 0)
 
 
 class StoreError(Exception):
-    """A script refused: ``code`` is a protocol or rule error code, or ``retry``."""
+    """A script refused: ``code`` is a protocol or rule error code, or ``retry``/``full``."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)
@@ -411,7 +194,7 @@ def _pairs(flat: Sequence[str]) -> dict[str, str]:
 
 
 class RoomStore:
-    """Typed access to the room scripts; one instance per process, on one connection pool."""
+    """Typed access to the room scripts; one per process, on one connection pool."""
 
     def __init__(self, redis: Redis, stream_cap: int, ttl_seconds: int) -> None:
         self.redis = redis
@@ -420,195 +203,191 @@ class RoomStore:
         self._r: Any = redis
         self.stream_cap = stream_cap
         self.ttl_ms = ttl_seconds * 1000
-        self._create = redis.register_script(_CREATE)
-        self._join = redis.register_script(_JOIN)
-        self._submit = redis.register_script(_SUBMIT)
-        self._quiz = redis.register_script(_QUIZ)
-        self._host = redis.register_script(_HOST)
-        self._begin_close = redis.register_script(_BEGIN_CLOSE)
-        self._commit_close = redis.register_script(_COMMIT_CLOSE)
-        self._all_decided = redis.register_script(_ALL_CONNECTED_DECIDED)
-        self._snapshot = redis.register_script(_SNAPSHOT)
-        self._player = redis.register_script(_PLAYER)
+        self._transition = redis.register_script(_lua("transition"))
+        self._join = redis.register_script(_lua("join"))
+        self._submit = redis.register_script(_lua("submit"))
+        self._quiz = redis.register_script(_lua("quiz"))
+        self._presence = redis.register_script(_lua("presence"))
+        self._player_view = redis.register_script(_lua("player_view"))
+        self._room_view = redis.register_script(_lua("room_view"))
 
-    def _args(self, keys: RoomKeys, *rest: object) -> list[str]:
-        return [keys.bus, str(self.stream_cap), str(self.ttl_ms), *(str(r) for r in rest)]
+    # --- The room state ----------------------------------------------------------------------
 
-    @staticmethod
-    def _check(reply: Any) -> list[Any]:
-        if isinstance(reply, list) and reply and reply[0] == "err":
-            raise StoreError(str(reply[1]))
-        return list(reply)
+    async def load(self, code: str, player_id: str | None = None) -> StoredRoom | None:
+        """The room's state for the reducer, read at one moment (``None``: no such room), and
+        whether ``player_id`` has a seat."""
+        keys = RoomKeys(code)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hgetall(keys.meta)
+            pipe.hlen(keys.players)
+            pipe.smembers(keys.kicked)
+            pipe.hexists(keys.players, player_id or "")
+            meta, seats, kicked, seated = await pipe.execute()
+        if not meta:
+            return None
+        state = decode_state(meta, int(seats), frozenset(kicked))
+        return StoredRoom(state, dict(meta), bool(seated) and player_id is not None)
 
-    async def create(
+    async def transition(
         self,
         code: str,
-        meta: Mapping[str, object],
-        event: str,
-        first_player: tuple[str, str, str] | None = None,
-    ) -> bool:
+        expected: int | None,
+        state: RoomState,
+        events: Sequence[RoomEvent],
+        ops: Sequence[Op] = (),
+        reads: Sequence[int] = (),
+        fixed: Mapping[str, object] | None = None,
+    ) -> Committed | Conflict | None:
+        """Write the reducer's new ``state`` if the room is still at version ``expected``
+        (``None``: create it; ``fixed``: its facts that never change), with ``ops`` beside it
+        and the public ``events`` appended and published. ``reads``: hashes returned after the
+        writes. ``None``: the room is gone."""
         keys = RoomKeys(code)
-        flat: list[object] = [len(meta)]
-        for k, v in meta.items():
-            flat += [k, v]
-        flat += list(first_player) if first_player else ["", "", ""]
-        flat.append(event)
-        created = await self._create(keys=keys.all(), args=self._args(keys, *flat))
-        return bool(created)
+        fields: dict[str, object] = dict(fixed or {})
+        fields.update(encode_state(state))
+        args: list[object] = [keys.bus, self.stream_cap, self.ttl_ms]
+        args.append("" if expected is None else expected)
+        args.append(len(fields))
+        for name, value in fields.items():
+            args += [name, value]
+        args.append(len(ops))
+        for op in ops:
+            args += [op.op, op.key, op.field, op.value]
+        args.append(len(reads))
+        args += list(reads)
+        args += [json.dumps(e.to_wire(), separators=(",", ":")) for e in events if e.public]
+        reply = await self._transition(keys=keys.all(), args=[str(a) for a in args])
+        if reply[0] == "gone":
+            return None
+        if reply[0] == "conflict":
+            return Conflict(int(reply[1]))
+        return Committed(int(reply[1]), [_pairs(r) for r in reply[2:]])
 
     async def join(
         self,
         code: str,
+        version: int,
+        capacity: int,
         player_id: str,
         player_json: str,
         log_json: str,
-        max_players: int,
-        closed_rounds: int,
-        event: str,
+        event: RoomEvent,
     ) -> int:
+        """Seat a player (the reducer accepted the join at ``version``); returns the sequence
+        number of its event. Raises ``StoreError`` ``retry``, ``full`` or ``room/gone``."""
         keys = RoomKeys(code)
-        reply = self._check(
-            await self._join(
-                keys=keys.all(),
-                args=self._args(
-                    keys, player_id, player_json, log_json, max_players, closed_rounds, event
-                ),
-            )
+        reply = await self._join(
+            keys=[keys.meta, keys.events, keys.players, keys.logs],
+            args=[
+                keys.bus,
+                str(self.stream_cap),
+                str(self.ttl_ms),
+                str(version),
+                str(capacity),
+                player_id,
+                player_json,
+                log_json,
+                json.dumps(event.to_wire(), separators=(",", ":")),
+            ],
         )
+        if reply[0] != "ok":
+            raise StoreError("room/gone" if reply[0] == "gone" else str(reply[0]))
         return int(reply[1])
 
+    # --- Players' actions ---------------------------------------------------------------------
+
     async def submit(
-        self, code: str, player_id: str, round_index: int, decisions: str, msg_id: str, now: int
-    ) -> tuple[bool, int, int]:
-        """Store a decision; returns (duplicate, decided, active players)."""
+        self,
+        code: str,
+        player_id: str,
+        round_index: int,
+        decision: str,
+        msg_id: str,
+        now: int,
+        pension: str,
+        medical: str,
+    ) -> tuple[bool, str]:
+        """Store a decision (its log form); returns (a resend, the answer ``round|decided|total|
+        all``). Raises ``StoreError`` with the refusal's code."""
         keys = RoomKeys(code)
-        reply = self._check(
-            await self._submit(
-                keys=keys.all(),
-                args=self._args(
-                    keys, player_id, round_index, decisions, f"{player_id}:{msg_id}", now
-                ),
-            )
+        reply = await self._submit(
+            keys=[keys.meta, keys.players, keys.kicked, keys.pending, keys.acks, keys.online],
+            args=[
+                keys.bus,
+                str(self.ttl_ms),
+                player_id,
+                str(round_index),
+                decision,
+                f"{player_id}:{msg_id}",
+                str(now),
+                pension,
+                medical,
+            ],
         )
-        _, decided, total = str(reply[1]).split("|")
-        return bool(reply[0] == "dup"), int(decided), int(total)
+        if reply[0] == "err":
+            raise StoreError(str(reply[1]))
+        return reply[0] == "dup", str(reply[1])
 
     async def answer_quiz(
         self, code: str, player_id: str, msg_id: str, field: str, answer: int
     ) -> bool:
+        """Store a quiz answer; True when this message was answered already."""
         keys = RoomKeys(code)
-        reply = self._check(
-            await self._quiz(
-                keys=keys.all(),
-                args=self._args(keys, f"{player_id}:{msg_id}", field, answer),
-            )
+        reply = await self._quiz(
+            keys=[keys.meta, keys.acks, keys.quiz],
+            args=[str(self.ttl_ms), f"{player_id}:{msg_id}", field, str(answer)],
         )
+        if reply[0] == "gone":
+            raise StoreError("room/gone")
         return bool(reply[0] == "dup")
 
-    async def host(
-        self,
-        code: str,
-        action: str,
-        now: int,
-        rounds: int,
-        seconds: int = 0,
-        pool: bool = False,
-        player_id: str = "",
-    ) -> tuple[int, int]:
-        """Apply a host action; returns (sequence number, round deadline in ms or 0)."""
+    async def set_presence(self, code: str, instance: str, until_ms: Mapping[str, int]) -> bool:
+        """Until when each player counts as present, as this instance sees it; False when the
+        room is gone."""
         keys = RoomKeys(code)
-        reply = self._check(
-            await self._host(
-                keys=keys.all(),
-                args=self._args(
-                    keys, action, now, seconds, "1" if pool else "0", player_id, rounds
-                ),
-            )
+        flat: list[str] = [str(self.ttl_ms), instance, str(len(until_ms))]
+        for pid, until in until_ms.items():
+            flat += [pid, str(until)]
+        found = await self._presence(
+            keys=[keys.meta, keys.presence, keys.online, keys.instances], args=flat
         )
-        return int(reply[1]), int(float(reply[2] or 0))
+        return bool(found)
 
-    async def begin_close(
-        self,
-        code: str,
-        round_index: int | None,
-        instance: str,
-        now: int,
-        lease_ms: int,
-        reason: Literal["all_decided", "deadline", "host"],
-    ) -> ClosingRound | NotClosing | None:
-        """Take the round for closing (``None``: the room is gone). ``round_index`` ``None``
-        means whatever round is current (the deadline poller's case)."""
+    # --- Reads --------------------------------------------------------------------------------
+
+    async def player_view(self, code: str, player_id: str) -> PlayerView | None:
         keys = RoomKeys(code)
-        wanted = "*" if round_index is None else round_index
-        reply = await self._begin_close(
-            keys=keys.all(),
-            args=self._args(keys, wanted, instance, now, lease_ms, reason),
+        reply = await self._player_view(
+            keys=[keys.meta, keys.players, keys.kicked, keys.logs, keys.pending, keys.results],
+            args=[player_id],
         )
-        if not reply or reply[0] == "gone":
+        if reply[0] != "ok":
             return None
-        if reply[0] == "no":
-            return NotClosing(int(float(reply[1])), str(reply[2]))
-        return ClosingRound(int(reply[4]), _pairs(reply[1]), _pairs(reply[2]), frozenset(reply[3]))
-
-    async def commit_close(
-        self,
-        code: str,
-        round_index: int,
-        instance: str,
-        logs: Mapping[str, str],
-        events: Sequence[str],
-        finished: bool,
-    ) -> int | None:
-        keys = RoomKeys(code)
-        flat: list[object] = [round_index, instance, "1" if finished else "0", len(logs)]
-        for player_id, log in logs.items():
-            flat += [player_id, log]
-        flat += list(events)
-        reply = await self._commit_close(keys=keys.all(), args=self._args(keys, *flat))
-        if not reply or reply[0] != "ok":
-            return None
-        return int(reply[1])
-
-    async def waiting_connected(self, code: str, now: int) -> int:
-        """How many connected, active players have not decided the open round."""
-        keys = RoomKeys(code)
-        return int(await self._all_decided(keys=keys.all(), args=self._args(keys, now)))
-
-    async def snapshot(self, code: str, player_id: str = "") -> Snapshot | None:
-        keys = RoomKeys(code)
-        reply = await self._snapshot(keys=keys.all(), args=self._args(keys, player_id))
-        if not reply or reply[0] != "ok":
-            return None
-        players = {pid: json.loads(raw) for pid, raw in _pairs(reply[2]).items()}
-        return Snapshot(
-            meta=_pairs(reply[1]),
-            players=players,
-            kicked=frozenset(reply[3]),
-            pending=reply[4] or None,
-            log=reply[5] or None,
-            decided=int(reply[6]),
-        )
-
-    async def player_view(
-        self, code: str, player_id: str, msg_id: str | None = None
-    ) -> PlayerView | None:
-        """One player's view; with ``msg_id``, also the answer already given to that message
-        (in the same round trip)."""
-        keys = RoomKeys(code)
-        ack_field = f"{player_id}:{msg_id}" if msg_id is not None else ""
-        reply = await self._player(keys=keys.all(), args=self._args(keys, player_id, ack_field))
-        if not reply or reply[0] != "ok":
-            return None
-        meta = {k: v for k, v in zip(_PLAYER_META_FIELDS, reply[1], strict=True) if v is not None}
         return PlayerView(
-            meta=meta,
+            meta=_pairs(reply[1]),
             player=json.loads(reply[2]) if reply[2] else None,
             log=reply[3] or None,
             pending=reply[4] or None,
             kicked=bool(reply[5]),
             players=int(reply[6]),
             decided=int(reply[7]),
-            seen=str(reply[8]) if len(reply) > 8 and reply[8] else None,
+            result=reply[8] or None,
+        )
+
+    async def room_view(self, code: str, now: int) -> RoomView | None:
+        keys = RoomKeys(code)
+        reply = await self._room_view(
+            keys=[keys.meta, keys.players, keys.kicked, keys.pending, keys.online],
+            args=[str(now)],
+        )
+        if reply[0] != "ok":
+            return None
+        return RoomView(
+            meta=_pairs(reply[1]),
+            players={pid: json.loads(raw) for pid, raw in _pairs(reply[2]).items()},
+            kicked=frozenset(reply[3]),
+            pending=_pairs(reply[4]),
+            connected=frozenset(reply[5]),
         )
 
     async def meta(self, code: str) -> dict[str, str]:
@@ -621,31 +400,26 @@ class RoomStore:
         values = await self._r.hmget(RoomKeys(code).logs, list(player_ids))
         return dict(zip(player_ids, values, strict=True))
 
-    async def players(self, code: str) -> dict[str, dict[str, Any]]:
-        raw: dict[str, str] = await self._r.hgetall(RoomKeys(code).players)
-        return {pid: json.loads(v) for pid, v in raw.items()}
+    async def log_of(self, code: str, player_id: str) -> str | None:
+        value = await self._r.hget(RoomKeys(code).logs, player_id)
+        return None if value is None else str(value)
 
-    async def pending(self, code: str) -> dict[str, str]:
-        raw: dict[str, str] = await self._r.hgetall(RoomKeys(code).pending)
-        return raw
+    async def results_of(self, code: str, player_ids: Sequence[str]) -> dict[str, str | None]:
+        """The views the closer computed for these players (forwarded, never recomputed)."""
+        if not player_ids:
+            return {}
+        values = await self._r.hmget(RoomKeys(code).results, list(player_ids))
+        return dict(zip(player_ids, values, strict=True))
 
-    async def connected(self, code: str, now_ms: int) -> set[str]:
-        """The players some instance counts as connected now (for the host's player list)."""
-        raw: dict[str, str] = await self._r.hgetall(RoomKeys(code).presence)
-        return {field.split("|", 1)[0] for field, until in raw.items() if int(until) > now_ms}
-
-    async def set_presence(self, code: str, instance: str, until_ms: Mapping[str, int]) -> None:
-        """Until when each player counts as connected, as this instance sees it."""
-        if until_ms:
-            keys = RoomKeys(code)
-            fields = {f"{pid}|{instance}": until for pid, until in until_ms.items()}
-            await self._r.hset(keys.presence, mapping=fields)
-            await self._r.pexpire(keys.presence, self.ttl_ms)
-
-    async def ack(self, code: str, player_id: str, msg_id: str) -> str | None:
-        """The answer already given to this player's message, if it was seen."""
-        answer = await self._r.hget(RoomKeys(code).acks, f"{player_id}:{msg_id}")
-        return None if answer is None else str(answer)
+    async def room_data(self, code: str) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+        """Players, logs and quiz answers at one moment (for disposing of a room)."""
+        keys = RoomKeys(code)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hgetall(keys.players)
+            pipe.hgetall(keys.logs)
+            pipe.hgetall(keys.quiz)
+            players, logs, quiz = await pipe.execute()
+        return dict(players), dict(logs), dict(quiz)
 
     async def events_since(self, code: str, last_seq: int) -> list[tuple[int, str]] | None:
         """Events after ``last_seq`` in order, or ``None`` when some were trimmed away."""
@@ -661,13 +435,22 @@ class RoomStore:
             return None
         return out
 
+    async def ack(self, code: str, player_id: str, msg_id: str) -> str | None:
+        """The answer already given to this player's message, if it was seen."""
+        answer = await self._r.hget(RoomKeys(code).acks, f"{player_id}:{msg_id}")
+        return None if answer is None else str(answer)
+
     async def quiz_answers(self, code: str) -> dict[str, int]:
-        keys = RoomKeys(code)
-        raw: dict[str, str] = await self._r.hgetall(keys.quiz)
+        raw: dict[str, str] = await self._r.hgetall(RoomKeys(code).quiz)
         return {k: int(v) for k, v in raw.items()}
 
-    async def add_deadline(self, code: str, deadline_ms: int) -> None:
-        await self._r.zadd(DEADLINES_KEY, {code: deadline_ms})
+    async def exists(self, code: str) -> bool:
+        return bool(await self._r.exists(RoomKeys(code).meta))
+
+    # --- Global indexes -------------------------------------------------------------------------
+
+    async def add_deadline(self, code: str, when_ms: int) -> None:
+        await self._r.zadd(DEADLINES_KEY, {code: when_ms})
 
     async def remove_deadline(self, code: str) -> None:
         await self._r.zrem(DEADLINES_KEY, code)
@@ -676,5 +459,14 @@ class RoomStore:
         codes = await self._r.zrangebyscore(DEADLINES_KEY, "-inf", now, start=0, num=limit)
         return [str(c) for c in codes]
 
-    async def exists(self, code: str) -> bool:
-        return bool(await self._r.exists(RoomKeys(code).meta))
+    async def mark_active(self, code: str, now: int) -> None:
+        """The room changed now (the idle clock starts again)."""
+        await self._r.zadd(ROOMS_KEY, {code: now})
+
+    async def idle_rooms(self, since: int, limit: int = 20) -> list[str]:
+        codes = await self._r.zrangebyscore(ROOMS_KEY, "-inf", since, start=0, num=limit)
+        return [str(c) for c in codes]
+
+    async def forget_room(self, code: str) -> None:
+        await self._r.zrem(ROOMS_KEY, code)
+        await self._r.zrem(DEADLINES_KEY, code)

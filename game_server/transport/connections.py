@@ -30,11 +30,12 @@ log = logging.getLogger(__name__)
 
 SEND_QUEUE = 256
 LOBBY_FANOUT_MAX = 100
-"""Above this many connections of a room on an instance, ``player_joined`` goes to its hosts
-only: every join to every player is n² frames (a lobby of 2,000: two million); a player's
-snapshot still has the count when it joins, and a resume replays the events from the stream."""
+"""In a room of more seats than this, ``player_joined`` goes to its hosts only: every join to
+every player is n² frames (a lobby of 2,000: two million). The event's ``players`` (seats after
+the join) decides, so every instance and deployment layout tells the same clients."""
 CLOSE_SLOW = 4008
 CLOSE_KICKED = 4003
+CLOSE_GONE = 4004
 CLOSE_POLICY = 1008
 
 
@@ -177,7 +178,7 @@ class Registry:
         """One room event to every ready connection of the room that has not seen it (a join
         in a big room: to its hosts only, see LOBBY_FANOUT_MAX)."""
         room = self.rooms.get(code, {})
-        if len(room) > LOBBY_FANOUT_MAX and event.get("kind") == "player_joined":
+        if event.get("kind") == "player_joined" and event.get("players", 0) > LOBBY_FANOUT_MAX:
             room = self.hosts.get(code, {})
         for conn in room.values():
             if not conn.ready:

@@ -14,7 +14,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from game_server.protocol import errors
-from game_server.protocol.codec import decode, encode
+from game_server.protocol.codec import client_msg_id_of, decode, encode
 from game_server.protocol.errors import ProtocolError
 from game_server.protocol.messages import (
     PROTOCOL_VERSION,
@@ -28,6 +28,7 @@ from game_server.protocol.messages import (
 )
 from game_server.service.rooms import Identity, RoomService
 from game_server.transport.connections import (
+    CLOSE_GONE,
     CLOSE_KICKED,
     CLOSE_POLICY,
     SEND_QUEUE,
@@ -103,12 +104,12 @@ class Hub:
             }
             if not players:
                 return
-            finished = kind == "game_over"
-            results = await self.service.personal_results(code, sorted(players), finished)
-            for pid, result in results.items():
-                message = {"type": "life_over" if finished else "round_result", "seq": seq}
-                message.update(result)
-                players[pid].send_message(message)
+            over = kind == "game_over"
+            # The closer wrote each player's views once; this instance only forwards them.
+            results = await self.service.personal_results(code, sorted(players), over)
+            head = f'{{"type":"{"life_over" if over else "round_result"}","seq":{seq},'
+            for pid, text in results.items():
+                players[pid].send(head + text[1:])
 
     # --- A connection -------------------------------------------------------------------------
 
@@ -129,7 +130,9 @@ class Hub:
                 if raw is None:
                     raw = frame.get("bytes") or b""
                 if not conn.limit.allow():
-                    self._error(conn, ProtocolError(errors.RATE_LIMITED, "too many messages"))
+                    refused = ProtocolError(errors.RATE_LIMITED, "too many messages")
+                    refused.client_msg_id = client_msg_id_of(raw)
+                    self._error(conn, refused)
                     if conn.limit.refused_in_a_row > FLOOD_CLOSE_AFTER:
                         conn.close(CLOSE_POLICY)
                     continue
@@ -149,6 +152,8 @@ class Hub:
                         # Every answer to an action carries its id (the client's outbox).
                         exc.client_msg_id = getattr(message, "client_msg_id", None)
                     self._error(conn, exc)
+                    if exc.code == errors.ROOM_GONE and conn.identity is not None:
+                        self.room_gone(conn.identity.code)  # everyone here in that room
                 except Exception:
                     log.exception("handling a message")
                     self._error(conn, ProtocolError(errors.INTERNAL, "something went wrong"))
@@ -163,7 +168,11 @@ class Hub:
             ):
                 # Only this instance's entry, and only when this was the player's last
                 # connection here: another tab, or a reconnect elsewhere, keeps them present.
-                await self._quietly(self.service.mark_presence(ident.code, {ident.player_id: 0}))
+                # A drop keeps the seat waited for during the reconnect grace.
+                grace = self.service.settings.reconnect_grace_seconds
+                await self._quietly(
+                    self.service.mark_presence(ident.code, {ident.player_id: grace})
+                )
             conn.close(conn.close_code)
             await writer
 
@@ -260,11 +269,11 @@ class Hub:
             ):
                 missed = None  # too many to replay through the send queue, or personal results
         if missed is not None and last_seq is not None:
-            conn.send_message({"type": "resumed", "seq": last_seq, "missed": len(missed)})
-            seq = last_seq
+            seq = missed[-1][0] if missed else last_seq
+            # ``seq``: the room's latest, once the missed events that follow are read.
+            conn.send_message({"type": "resumed", "seq": seq, "missed": len(missed)})
             for event_seq, payload in missed:
                 conn.send(f'{{"type":"event","seq":{event_seq},"event":{payload}}}')
-                seq = event_seq
         else:
             snapshot = await self.service.snapshot(ident)
             conn.send(encode(snapshot))
@@ -273,16 +282,33 @@ class Hub:
         for event_seq, _, event in later:
             await self._follow_up(ident.code, event_seq, event, [conn])
 
-    async def heartbeat(self) -> None:
-        """Keep this instance's players counted as connected (their entries lapse if it dies)."""
+    async def heartbeat(self, every: float = HEARTBEAT_SECONDS) -> None:
+        """Keep this instance's players counted as connected (their entries lapse if it dies),
+        and tell the connections of a room that vanished (Redis lost it) that it is gone."""
         while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await asyncio.sleep(every)
             for code in list(self.registry.rooms):
-                ids = self.registry.player_ids(code)
-                if ids:
-                    await self._quietly(
-                        self.service.mark_presence(code, dict.fromkeys(ids, PRESENCE_SECONDS))
-                    )
+                try:
+                    await self.check_room(code)
+                except Exception:
+                    log.warning("presence update failed", exc_info=True)
+
+    async def check_room(self, code: str) -> None:
+        ids = self.registry.player_ids(code)
+        if ids:
+            present = await self.service.mark_presence(code, dict.fromkeys(ids, PRESENCE_SECONDS))
+        else:
+            present = await self.service.store.exists(code)
+        if not present:
+            self.room_gone(code)
+
+    def room_gone(self, code: str) -> None:
+        gone = ProtocolError(
+            errors.ROOM_GONE, "this room has ended and is gone; start or join another"
+        )
+        for conn in self.registry.connections(code):
+            self._error(conn, gone)
+            conn.close(CLOSE_GONE)
 
     async def deadlines(self, every: float) -> None:
         """Close rounds whose deadline passed; every instance polls, one wins each round."""
@@ -292,3 +318,12 @@ class Hub:
                 await self.service.poll_deadlines()
             except Exception:
                 log.warning("deadline poll failed", exc_info=True)
+
+    async def idle_rooms(self, every: float) -> None:
+        """Dispose of rooms idle past their time (their lives saved first); any instance may."""
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.service.dispose_idle()
+            except Exception:
+                log.warning("idle room sweep failed", exc_info=True)
