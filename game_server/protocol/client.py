@@ -128,6 +128,10 @@ class ClientState:
     """Round -> decisions sent for it."""
     quizzed: set[str] = field(default_factory=set)
     """Quiz phases answered."""
+    results: int = 0
+    """Round results received (rounds this life played)."""
+    errors: list[str] = field(default_factory=list)
+    """Codes of every error received, in order."""
     again: set[int] = field(default_factory=set)
     """Rounds whose decision was refused while paused: decided again once the room plays."""
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1), repr=False)
@@ -253,6 +257,7 @@ class ClientState:
         elif kind == "snapshot":
             out += self._snapshot(msg, now)
         elif kind == "round_result":
+            self.results += 1
             if isinstance(msg.get("status"), dict):
                 self.status = msg["status"]
         elif kind == "life_over":
@@ -326,6 +331,7 @@ class ClientState:
 
     def _error(self, msg: Json, request: Json | None) -> list[Json]:
         code = str(msg.get("code"))
+        self.errors.append(code)
         if code in STOP_CODES:
             self.stopped = code
             return []
