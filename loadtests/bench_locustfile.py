@@ -39,6 +39,7 @@ import gevent
 from locust import events, task
 
 import loadtests.locustfile
+from game_server.protocol.client import ClientState
 from loadtests.locustfile import (
     ACK_TIMEOUT,
     COUNTS,
@@ -302,14 +303,10 @@ class RapidHost(GigUser):
 
     def _room(self) -> None:
         s = self.ensure_open()
+        state = s.state = ClientState(prefix=f"{self.rng.getrandbits(32):08x}")
         reply = s.wait_reply(
             s.request(
-                {
-                    "type": "create_room",
-                    "scenario_id": SCENARIO,
-                    "mode": "workshop",
-                    "round_seconds": 3600,
-                },
+                state.create_room(SCENARIO, "workshop", round_seconds=3600),
                 "workshop: create_room",
                 exclusive=True,
             )
@@ -320,9 +317,7 @@ class RapidHost(GigUser):
         code = str(reply["code"])
         self.holder.open()
         held = self.holder.wait_reply(
-            self.holder.request(
-                {"type": "join", "code": code, "nickname": "占座"}, "rapid: join", exclusive=True
-            )
+            self.holder.request(self.holder.state.join(code, "占座"), "rapid: join", exclusive=True)
         )
         if held is None or held.get("type") != "joined":
             return
@@ -339,7 +334,7 @@ class RapidHost(GigUser):
                 joined += 1
                 last_join = item[0]
         ROOMS.close(code)
-        s.wait_reply(s.request({"type": "host", "action": "start"}, "host: start→ack"))
+        s.wait_reply(s.request(state.host("start"), "host: start→ack"))
         # The round stays open until the test ends; read (and drop) what both sessions get.
         while not self.stopping:
             s.next(1.0)
@@ -367,37 +362,36 @@ class RapidPlayer(Paced):
             return
         s = self.session
         s.open()
+        # Only tracking (no policy): this player decides the same round again and again below.
+        state = s.state = ClientState(prefix=f"{self.rng.getrandbits(32):08x}")
         reply = s.wait_reply(
             s.request(
-                {"type": "join", "code": code, "nickname": f"快{self.rng.randrange(10**6)}"},
-                "rapid: join",
-                exclusive=True,
+                state.join(code, f"快{self.rng.randrange(10**6)}"), "rapid: join", exclusive=True
             )
         )
         if reply is None or reply.get("type") != "joined":
             ROOMS.release(code)
             s.close()
             return
-        status: dict[str, Any] | None = None
-        open_round: int | None = None
+        state.receive(reply)
         waited = now() + 90.0
-        while open_round is None or status is None:
+        while not (
+            state.room_status == "playing"
+            and state.round_state == "open"
+            and state.status is not None
+            and state.status.get("round") == state.round
+        ):
             if now() > waited or self.stopping:
                 s.close()
                 return
             item = s.next(1.0)
-            if item is None:
-                continue
-            msg = item[1]
-            if msg.get("type") == "snapshot":
-                status = msg.get("status") or status
-                if msg.get("round_state") == "open" and msg.get("room_status") == "playing":
-                    open_round = int(msg["round"])
-            elif (msg.get("event") or {}).get("kind") == "round_opened":
-                open_round = int(msg["event"]["round"])
+            if item is not None:
+                state.receive(item[1], item[0])
+        open_round, status = state.round, state.status
+        assert open_round is not None
         while not self.stopping:
             sent = now()
-            message = {"type": "decide", "round": open_round, "decisions": choose(status, self.rng)}
+            message = state.decide(open_round, choose(status, self.rng))
             answer = self.exchange(s, message, "rapid: decide→ack")
             if answer is not None and answer.get("type") == "error":
                 raise SessionClosed(f"refused: {answer.get('code')}")
