@@ -8,7 +8,7 @@ import random
 from collections.abc import Callable
 
 import pytest
-from e2e_support import ServerProcess, clients, is_event, is_type
+from e2e.e2e_support import ServerProcess, clients, is_event, is_type
 
 from game_server.bots import Bot
 

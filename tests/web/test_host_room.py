@@ -24,9 +24,9 @@ from urllib.parse import urlsplit
 import httpx
 import zxingcpp
 from axe_playwright_python.sync_playwright import Axe
-from e2e_support import ServerProcess
+from e2e.e2e_support import ServerProcess
 from playwright.sync_api import Page, expect
-from web_support import (
+from web.web_support import (
     SCREENSHOT_DIR,
     WAIT_MS,
     Pages,

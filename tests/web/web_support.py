@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from e2e_support import ServerProcess
+from e2e.e2e_support import ServerProcess
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix="gig-shots-"))
