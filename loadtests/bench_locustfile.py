@@ -120,7 +120,6 @@ def category(name: str) -> str | None:
     return None
 
 
-@events.request.add_listener
 def _histogram(
     name: str, response_time: float, exception: BaseException | None = None, **_: Any
 ) -> None:
@@ -140,11 +139,16 @@ def _histogram(
         HIST["per_second"][int(t)] += 1
 
 
-@events.test_stop.add_listener
+events.request.add_listener(_histogram)
+
+
 def _report_histogram(**_: Any) -> None:
     # Workers and the master each log theirs; the master's is empty.
     data = {k: {str(ms): n for ms, n in v.items()} for k, v in HIST.items()}
     log.info("GIGLIFE-HIST %s", json.dumps(data, separators=(",", ":")))
+
+
+events.test_stop.add_listener(_report_histogram)
 
 
 # --- Rooms shared by several Locust processes (the big room) -----------------------------------
@@ -294,7 +298,7 @@ class RapidHost(GigUser):
         self.holder = Session(self)
 
     @task
-    def room(self) -> None:
+    def hold_room(self) -> None:
         self.guarded(self._room)
 
     def on_stop(self) -> None:

@@ -182,12 +182,14 @@ def _reached(code: str, round_index: int, delay_ms: float) -> None:
     entry[1] = max(entry[1], delay_ms)
 
 
-@events.test_stop.add_listener
 def _report_counts(**_: Any) -> None:
     # loadtests/run.py reads this line from Locust's log (and loadtests/bench.py both).
     log.info("GIGLIFE-COUNTS %s", json.dumps(COUNTS, sort_keys=True))
     reach = [[code, r, n, round(ms, 1)] for (code, r), (n, ms) in ROUND_REACH.items()]
     log.info("GIGLIFE-ROUNDS %s", json.dumps(reach))
+
+
+events.test_stop.add_listener(_report_counts)
 
 
 # --- One WebSocket connection -------------------------------------------------------------------
@@ -545,7 +547,8 @@ class GigUser(User):
             arrived, msg = item
             last_heard = max(last_heard, arrived)
             kind = msg.get("type")
-            event = msg.get("event") if isinstance(msg.get("event"), dict) else {}
+            raw_event = msg.get("event")
+            event: dict[str, Any] = raw_event if isinstance(raw_event, dict) else {}
             detail = event.get("kind") or msg.get("code") or ""
             seen.append(f"{kind}:{detail}@{msg.get('seq', '')}" if detail else str(kind))
             replies = state.receive(msg, arrived)
