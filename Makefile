@@ -31,11 +31,11 @@ screenshots: $(STAMP)
 	bash scripts/ensure-browser.sh $(BIN)
 	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/web/test_web_pages.py tests/web/test_host_room.py
 
-## lint: ruff and mypy strict
+## lint: ruff and mypy strict on the server, the tests and the load tests (tests/test_lint.py too)
 lint: $(STAMP)
-	$(BIN)/ruff check game_server tests
-	$(BIN)/ruff format --check game_server tests
-	$(BIN)/mypy game_server
+	$(BIN)/ruff check game_server tests loadtests
+	$(BIN)/ruff format --check game_server tests loadtests
+	$(BIN)/mypy game_server tests loadtests
 
 validate: $(STAMP)
 	$(BIN)/python -m game_server validate scenarios

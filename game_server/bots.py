@@ -2,21 +2,19 @@
 
 For trainers to rehearse a workshop, for the live demo, and for tests. Each bot joins with a
 nickname, answers the three questions before the game, decides every round with its strategy
-after a short think, and answers the questions again at the end.
+after a short think, and answers the questions again at the end. The protocol is the shared
+client's (``protocol/client.py``, on ``protocol/client_ws.py``): a dropped bot resumes its seat.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
-import json
 import random
 from dataclasses import dataclass, field
 from typing import Any
 
-import websockets
-
-from game_server.protocol.messages import PROTOCOL_VERSION
+from game_server.protocol.client import ClientState
+from game_server.protocol.client_ws import play
 
 STRATEGIES = ("random", "insured", "nothing", "default")
 
@@ -45,96 +43,37 @@ class Bot:
     strategy: str
     think: float
     rng: random.Random
-    player_id: str = ""
-    rounds_played: int = 0
-    score: int | None = None
-    errors: list[str] = field(default_factory=list)
-    _ids: itertools.count[int] = field(default_factory=itertools.count)
+    state: ClientState = field(init=False)
 
-    def msg_id(self) -> str:
-        return f"{self.nickname}-{next(self._ids)}"
+    def __post_init__(self) -> None:
+        self.state = ClientState(
+            choose=lambda status: choose(self.strategy, status, self.rng),
+            answer=lambda question_id, phase: self.rng.randrange(2),
+            prefix=self.nickname[:40],
+        )
+
+    @property
+    def player_id(self) -> str:
+        return self.state.player_id or ""
+
+    @property
+    def score(self) -> int | None:
+        summary = (self.state.life_over or {}).get("summary") or {}
+        score = summary.get("score")
+        return int(score) if score is not None else None
+
+    def _pause(self, message: dict[str, Any]) -> float:
+        """A short think before each decision."""
+        return self.rng.uniform(0, self.think) if message.get("type") == "decide" else 0.0
 
     async def play(self) -> Bot:
-        async with websockets.connect(self.url, max_size=2**22) as ws:
-            await ws.send(json.dumps({"type": "hello", "protocol": PROTOCOL_VERSION}))
-            await ws.send(
-                json.dumps(
-                    {
-                        "type": "join",
-                        "client_msg_id": self.msg_id(),
-                        "code": self.code,
-                        "nickname": self.nickname,
-                    }
-                )
-            )
-            status: dict[str, Any] | None = None
-            open_round: int | None = None
-            decided: set[int] = set()
-            async for raw in ws:
-                msg = json.loads(raw)
-                kind = msg.get("type")
-                if kind == "error":
-                    self.errors.append(str(msg.get("code")))
-                    if msg.get("code") in ("room/not_found", "room/kicked", "room/full"):
-                        return self
-                elif kind == "joined":
-                    self.player_id = msg["player_id"]
-                elif kind == "snapshot":
-                    status = msg.get("status")
-                    await self._quiz(ws, "pre", msg.get("quiz_ids", []))
-                    if msg.get("round_state") == "open" and msg.get("room_status") == "playing":
-                        open_round = int(msg["round"])
-                elif kind == "round_result":
-                    status = msg["status"]
-                    self.rounds_played += 1
-                elif kind == "event":
-                    event = msg["event"]
-                    if event.get("kind") == "round_opened":
-                        open_round = int(event["round"])
-                elif kind == "life_over":
-                    self.score = int(msg["life_over"]["summary"]["score"])
-                    await self._quiz(ws, "post", self._quiz_ids)
-                    return self
-                if (
-                    status is not None
-                    and open_round is not None
-                    and open_round not in decided
-                    and status.get("round") == open_round
-                    and "defaults" in status
-                ):
-                    decided.add(open_round)
-                    await asyncio.sleep(self.rng.uniform(0, self.think))
-                    await ws.send(
-                        json.dumps(
-                            {
-                                "type": "decide",
-                                "client_msg_id": self.msg_id(),
-                                "round": open_round,
-                                "decisions": choose(self.strategy, status, self.rng),
-                            }
-                        )
-                    )
+        await play(
+            self.url,
+            self.state,
+            enter=lambda state: [state.join(self.code, self.nickname)],
+            pause=self._pause,
+        )
         return self
-
-    _quiz_ids: list[str] = field(default_factory=list)
-
-    async def _quiz(self, ws: Any, phase: str, ids: list[str]) -> None:
-        if phase == "pre":
-            if self._quiz_ids:
-                return
-            self._quiz_ids = list(ids)
-        for qid in ids:
-            await ws.send(
-                json.dumps(
-                    {
-                        "type": "quiz_answer",
-                        "client_msg_id": self.msg_id(),
-                        "phase": phase,
-                        "question_id": qid,
-                        "answer": self.rng.randrange(2),
-                    }
-                )
-            )
 
 
 async def run_bots(
@@ -158,7 +97,7 @@ async def run_bots(
             print(f"a bot failed: {bot!r}")
         elif not bot.player_id:
             failed += 1
-            print(f"{bot.nickname} could not join: {', '.join(bot.errors) or 'no answer'}")
+            print(f"{bot.nickname} could not join: {', '.join(bot.state.errors) or 'no answer'}")
         else:
-            print(f"{bot.nickname}: {bot.rounds_played} rounds, score {bot.score}")
+            print(f"{bot.nickname}: {bot.state.results} rounds, score {bot.score}")
     return 1 if failed else 0

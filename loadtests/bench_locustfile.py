@@ -39,6 +39,7 @@ import gevent
 from locust import events, task
 
 import loadtests.locustfile
+from game_server.protocol.client import ClientState
 from loadtests.locustfile import (
     ACK_TIMEOUT,
     COUNTS,
@@ -119,7 +120,6 @@ def category(name: str) -> str | None:
     return None
 
 
-@events.request.add_listener
 def _histogram(
     name: str, response_time: float, exception: BaseException | None = None, **_: Any
 ) -> None:
@@ -139,11 +139,16 @@ def _histogram(
         HIST["per_second"][int(t)] += 1
 
 
-@events.test_stop.add_listener
+events.request.add_listener(_histogram)
+
+
 def _report_histogram(**_: Any) -> None:
     # Workers and the master each log theirs; the master's is empty.
     data = {k: {str(ms): n for ms, n in v.items()} for k, v in HIST.items()}
     log.info("GIGLIFE-HIST %s", json.dumps(data, separators=(",", ":")))
+
+
+events.test_stop.add_listener(_report_histogram)
 
 
 # --- Rooms shared by several Locust processes (the big room) -----------------------------------
@@ -293,7 +298,7 @@ class RapidHost(GigUser):
         self.holder = Session(self)
 
     @task
-    def room(self) -> None:
+    def hold_room(self) -> None:
         self.guarded(self._room)
 
     def on_stop(self) -> None:
@@ -302,14 +307,10 @@ class RapidHost(GigUser):
 
     def _room(self) -> None:
         s = self.ensure_open()
+        state = s.state = ClientState(prefix=f"{self.rng.getrandbits(32):08x}")
         reply = s.wait_reply(
             s.request(
-                {
-                    "type": "create_room",
-                    "scenario_id": SCENARIO,
-                    "mode": "workshop",
-                    "round_seconds": 3600,
-                },
+                state.create_room(SCENARIO, "workshop", round_seconds=3600),
                 "workshop: create_room",
                 exclusive=True,
             )
@@ -320,9 +321,7 @@ class RapidHost(GigUser):
         code = str(reply["code"])
         self.holder.open()
         held = self.holder.wait_reply(
-            self.holder.request(
-                {"type": "join", "code": code, "nickname": "占座"}, "rapid: join", exclusive=True
-            )
+            self.holder.request(self.holder.state.join(code, "占座"), "rapid: join", exclusive=True)
         )
         if held is None or held.get("type") != "joined":
             return
@@ -339,7 +338,7 @@ class RapidHost(GigUser):
                 joined += 1
                 last_join = item[0]
         ROOMS.close(code)
-        s.wait_reply(s.request({"type": "host", "action": "start"}, "host: start→ack"))
+        s.wait_reply(s.request(state.host("start"), "host: start→ack"))
         # The round stays open until the test ends; read (and drop) what both sessions get.
         while not self.stopping:
             s.next(1.0)
@@ -367,37 +366,36 @@ class RapidPlayer(Paced):
             return
         s = self.session
         s.open()
+        # Only tracking (no policy): this player decides the same round again and again below.
+        state = s.state = ClientState(prefix=f"{self.rng.getrandbits(32):08x}")
         reply = s.wait_reply(
             s.request(
-                {"type": "join", "code": code, "nickname": f"快{self.rng.randrange(10**6)}"},
-                "rapid: join",
-                exclusive=True,
+                state.join(code, f"快{self.rng.randrange(10**6)}"), "rapid: join", exclusive=True
             )
         )
         if reply is None or reply.get("type") != "joined":
             ROOMS.release(code)
             s.close()
             return
-        status: dict[str, Any] | None = None
-        open_round: int | None = None
+        state.receive(reply)
         waited = now() + 90.0
-        while open_round is None or status is None:
+        while not (
+            state.room_status == "playing"
+            and state.round_state == "open"
+            and state.status is not None
+            and state.status.get("round") == state.round
+        ):
             if now() > waited or self.stopping:
                 s.close()
                 return
             item = s.next(1.0)
-            if item is None:
-                continue
-            msg = item[1]
-            if msg.get("type") == "snapshot":
-                status = msg.get("status") or status
-                if msg.get("round_state") == "open" and msg.get("room_status") == "playing":
-                    open_round = int(msg["round"])
-            elif (msg.get("event") or {}).get("kind") == "round_opened":
-                open_round = int(msg["event"]["round"])
+            if item is not None:
+                state.receive(item[1], item[0])
+        open_round, status = state.round, state.status
+        assert open_round is not None
         while not self.stopping:
             sent = now()
-            message = {"type": "decide", "round": open_round, "decisions": choose(status, self.rng)}
+            message = state.decide(open_round, choose(status, self.rng))
             answer = self.exchange(s, message, "rapid: decide→ack")
             if answer is not None and answer.get("type") == "error":
                 raise SessionClosed(f"refused: {answer.get('code')}")

@@ -3,10 +3,11 @@
 A lightweight asyncio client (the ``websockets`` library, no Locust) for the memory figure of
 ``loadtests.bench``: it opens ``--rooms`` workshop rooms (one host connection each, rounds of an
 hour so nothing happens by itself), then ``--players`` player connections, each ``hello`` then
-``join`` into the rooms in turn, at most ``--concurrency`` handshakes at a time. Every connection
-then idles: it reads (and drops) what the server sends, and answers the server's pings, as a
-phone showing the lobby does. It holds them until a line ``stop`` on standard input (or
-``--hold`` seconds), closes them all and exits.
+``join`` into the rooms in turn (the messages, and what answers them, are the shared protocol
+client's: ``game_server/protocol/client.py``), at most ``--concurrency`` handshakes at a time.
+Every connection then idles: it reads (and drops) what the server sends, and answers the
+server's pings, as a phone showing the lobby does. It holds them until a line ``stop`` on
+standard input (or ``--hold`` seconds), closes them all and exits.
 
 By default the client offers per-message deflate as every browser does (``--compression none``:
 not), so the server keeps what a real phone would cost it.
@@ -29,6 +30,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from websockets.asyncio.client import ClientConnection, connect
+
+from game_server.protocol.client import ClientState, Json
 
 OPEN_TIMEOUT = 30.0
 REPLY_TIMEOUT = 60.0
@@ -58,7 +61,8 @@ class Idle:
         self.failed = 0
         self.errors: dict[str, int] = {}
 
-    async def open(self) -> ClientConnection:
+    async def open(self) -> tuple[ClientConnection, ClientState]:
+        """A greeted connection and its seat's protocol state (no seat yet)."""
         ws = await connect(
             self.url,
             compression=self.compression,
@@ -66,52 +70,36 @@ class Idle:
             ping_interval=None,  # the server pings; the library answers by itself
             max_queue=64,
         )
-        await ws.send(json.dumps({"type": "hello", "protocol": 1}))
+        state = ClientState(prefix="idle")
+        for message in state.connect():
+            await ws.send(json.dumps(message))
         reply = json.loads(await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT))
         if reply.get("type") != "welcome":
             raise RuntimeError(f"no welcome: {reply}")
-        return ws
+        return ws, state
 
-    async def request(self, ws: ClientConnection, message: dict[str, Any], want: str) -> Any:
+    async def enter(self, ws: ClientConnection, state: ClientState, message: Json) -> None:
+        """Send a room entry (``create_room`` or ``join``) and read until it is answered; the
+        seat is then ``state``'s."""
         await ws.send(json.dumps(message, ensure_ascii=False))
-        while True:
-            reply = json.loads(await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT))
-            if reply.get("type") == want:
-                return reply
-            if reply.get("type") == "error":
-                raise RuntimeError(f"{reply.get('code')}: {reply.get('message')}")
+        while message["client_msg_id"] in state.outbox:
+            state.receive(json.loads(await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT)))
+        if state.token is None:
+            raise RuntimeError(state.errors[-1] if state.errors else "no answer")
 
     async def create_room(self, scenario: str) -> str:
-        ws = await self.open()
-        reply = await self.request(
-            ws,
-            {
-                "type": "create_room",
-                "client_msg_id": "c1",
-                "scenario_id": scenario,
-                "mode": "workshop",
-                "round_seconds": 3600,
-            },
-            "room_created",
-        )
+        ws, state = await self.open()
+        await self.enter(ws, state, state.create_room(scenario, "workshop", round_seconds=3600))
         self.keep(ws)
-        return str(reply["code"])
+        assert state.code is not None
+        return state.code
 
     async def join(self, code: str, n: int, gate: asyncio.Semaphore) -> None:
         async with gate:
             ws = None
             try:
-                ws = await self.open()
-                await self.request(
-                    ws,
-                    {
-                        "type": "join",
-                        "client_msg_id": "j1",
-                        "code": code,
-                        "nickname": f"idle{n}",
-                    },
-                    "joined",
-                )
+                ws, state = await self.open()
+                await self.enter(ws, state, state.join(code, f"idle{n}"))
             except Exception as exc:
                 self.failed += 1
                 key = type(exc).__name__ + ": " + str(exc)[:80]

@@ -81,6 +81,8 @@ from gevent.lock import Semaphore
 from gevent.queue import Empty, Queue
 from locust import User, constant, events, task
 
+from game_server.protocol.client import ClientState, hello_message
+
 log = logging.getLogger("gig-life-load")
 
 
@@ -107,7 +109,6 @@ _next_host = itertools.count()
 CONNECT_TIMEOUT = 10.0
 EXPECTED_ROUNDS = 10
 """Used for time budgets before the server said how many rounds a life has."""
-FATAL_CODES = frozenset({"room/not_found", "room/kicked", "auth/bad_token", "room/full"})
 
 # --- Weights: SOLO_SHARE of the users play solo, the rest are hosts and players 1 : ROOM_SIZE ---
 
@@ -181,12 +182,14 @@ def _reached(code: str, round_index: int, delay_ms: float) -> None:
     entry[1] = max(entry[1], delay_ms)
 
 
-@events.test_stop.add_listener
 def _report_counts(**_: Any) -> None:
     # loadtests/run.py reads this line from Locust's log (and loadtests/bench.py both).
     log.info("GIGLIFE-COUNTS %s", json.dumps(COUNTS, sort_keys=True))
     reach = [[code, r, n, round(ms, 1)] for (code, r), (n, ms) in ROUND_REACH.items()]
     log.info("GIGLIFE-ROUNDS %s", json.dumps(reach))
+
+
+events.test_stop.add_listener(_report_counts)
 
 
 # --- One WebSocket connection -------------------------------------------------------------------
@@ -222,8 +225,9 @@ class Session:
         self.pending: dict[str, tuple[str, float, bool]] = {}
         """client_msg_id -> (request name, sent at, exclusive)."""
         self.closed = True
-        self._ids = itertools.count(1)
-        self._prefix = f"{random.getrandbits(32):08x}"
+        self.state = ClientState(prefix=f"{random.getrandbits(32):08x}")
+        """The protocol state of the seat this session plays (``game_server/protocol/client.py``):
+        a user gives it a fresh one for each room it enters (:meth:`GigUser.new_state`)."""
         self.skip_joins = False
         """Drop ``player_joined`` events unread: a player has no use for them, and in a room of
         thousands they are most of what it receives (every join goes to everyone)."""
@@ -239,7 +243,7 @@ class Session:
             ws = websocket.create_connection(
                 self.url, timeout=CONNECT_TIMEOUT, enable_multithread=True
             )
-            ws.send(json.dumps({"type": "hello", "protocol": 1}))
+            ws.send(json.dumps(hello_message()))
             raw = ws.recv()
             reply = json.loads(raw) if raw else {}
             if reply.get("type") != "welcome":
@@ -316,9 +320,6 @@ class Session:
 
     # --- sending and receiving ----------------------------------------------------------------
 
-    def msg_id(self) -> str:
-        return f"{self._prefix}-{next(self._ids)}"
-
     def send(self, message: dict[str, Any]) -> None:
         if self.closed or self.ws is None:
             raise SessionClosed("not connected")
@@ -328,9 +329,10 @@ class Session:
             raise SessionClosed(f"send: {exc!r}") from exc
 
     def request(self, message: dict[str, Any], name: str, exclusive: bool = False) -> str:
-        """Send an action with a fresh ``client_msg_id``; its answer is reported as ``name``."""
-        cid = self.msg_id()
-        message["client_msg_id"] = cid
+        """Send an action (given a fresh ``client_msg_id`` by the protocol state unless it has
+        one); its answer is reported as ``name``."""
+        message = self.state.request(message)
+        cid = str(message["client_msg_id"])
         self.pending[cid] = (name, now(), exclusive)
         try:
             self.send(message)
@@ -492,39 +494,43 @@ class GigUser(User):
             self.session.open()
         return self.session
 
+    def new_state(self) -> ClientState:
+        """A fresh seat's protocol state, deciding as a player might and answering the quiz."""
+        return ClientState(
+            choose=lambda status: choose(status, self.rng),
+            answer=(lambda question_id, phase: self.rng.randrange(2)) if QUIZ else None,
+            prefix=f"{random.getrandbits(32):08x}",
+        )
+
     def play_life(
         self, s: Session, mode: str, code: str | None, budget: float, idle: float
     ) -> bool:
         """Play a life in the room this session just entered, until ``life_over``.
 
-        Decides once per open round after a think; ``mode`` is ``solo`` or ``workshop``; ``code``
+        The session's protocol state decides once per open round; this sends its decisions after
+        a think from the round's opening. ``mode`` is ``solo`` or ``workshop``; ``code``
         (workshop) is the room, to match ``round_opened`` with the host's send time. Gives up
         (a failure) after ``budget`` seconds, or ``idle`` seconds without any message.
         """
+        state = s.state
         deadline = now() + budget
         last_heard = now()
-        status: dict[str, Any] | None = None
-        open_round: int | None = None
-        opened_at = now()
-        decided: set[int] = set()
-        retried: set[int] = set()
-        decide_ids: dict[str, int] = {}
         decide_sent: dict[int, float] = {}
-        quizzed = False
-        quiz_ids: list[str] = []
         seen: deque[str] = deque(maxlen=8)  # the last messages, for the log when it stalls
 
         def stalled(why: str) -> bool:
             self.fail(f"{mode}: life stalled", why)
             log.warning(
-                "%s life stalled (%s): room %s, status round %s, open round %s, decided %s, "
+                "%s life stalled (%s): room %s, status round %s, room %s round %s %s, decided %s, "
                 "last messages %s",
                 mode,
                 why,
                 code or self.room,
-                status.get("round") if status else None,
-                open_round,
-                sorted(decided),
+                state.status.get("round") if state.status else None,
+                state.room_status,
+                state.round,
+                state.round_state,
+                sorted(state.decided),
                 list(seen),
             )
             return False
@@ -541,95 +547,39 @@ class GigUser(User):
             arrived, msg = item
             last_heard = max(last_heard, arrived)
             kind = msg.get("type")
-            detail = (msg.get("event") or {}).get("kind") or msg.get("code") or ""
+            raw_event = msg.get("event")
+            event: dict[str, Any] = raw_event if isinstance(raw_event, dict) else {}
+            detail = event.get("kind") or msg.get("code") or ""
             seen.append(f"{kind}:{detail}@{msg.get('seq', '')}" if detail else str(kind))
-            if kind == "snapshot":
-                if isinstance(msg.get("status"), dict):
-                    status = msg["status"]
-                if msg.get("round_state") == "open" and msg.get("room_status") == "playing":
-                    open_round, opened_at = int(msg["round"]), arrived
-                quiz_ids = [str(q) for q in msg.get("quiz_ids") or []]
-                if QUIZ and not quizzed:
-                    quizzed = True
-                    self.quiz(s, "pre", quiz_ids)
-                if msg.get("life_over"):
-                    return True
-            elif kind == "round_result":
-                status = msg.get("status") or status
-                if mode == "solo" and status is not None:
-                    sent = decide_sent.pop(int(status.get("round", 0)) - 1, None)
-                    if sent is not None:
-                        self.report("solo: decide→result", sent, ended=arrived)
-            elif kind == "event":
-                event = msg.get("event") or {}
-                if event.get("kind") == "round_opened":
-                    open_round, opened_at = int(event["round"]), arrived
-                    sent = ROUND_SENT.get((code, open_round)) if code else None
-                    if sent is not None and code:
-                        self.report("broadcast: round start", sent, ended=arrived)
-                        _reached(code, open_round, (arrived - sent) * 1000.0)
-            elif kind == "life_over":
-                if QUIZ:
-                    self.quiz(s, "post", quiz_ids)
-                return True
-            elif kind == "error":
-                r = decide_ids.pop(str(msg.get("client_msg_id")), None)
-                code_ = str(msg.get("code"))
-                if code_ in FATAL_CODES:
-                    return False
-                if (
-                    r is not None
-                    and r not in retried
-                    and code_.startswith("rule/")
-                    and code_ != "rule/round_closed"
-                    and status is not None
-                    and "defaults" in status
-                ):
-                    retried.add(r)  # the server's own defaults are always allowed
-                    cid = s.request(
-                        {"type": "decide", "round": r, "decisions": dict(status["defaults"])},
-                        f"{mode}: decide→ack",
-                    )
-                    decide_ids[cid] = r
-            if (
-                status is not None
-                and open_round is not None
-                and open_round not in decided
-                and status.get("round") == open_round
-                and "defaults" in status
-            ):
-                decided.add(open_round)
-                think = self.rng.uniform(0.5, 1.5) * THINK
-                wait = opened_at + think - now()
-                if wait > 0:
-                    gevent.sleep(min(wait, max(0.0, deadline - now())))
-                decide_sent[open_round] = now()
-                cid = s.request(
-                    {
-                        "type": "decide",
-                        "round": open_round,
-                        "decisions": choose(status, self.rng),
-                    },
-                    f"{mode}: decide→ack",
-                )
-                decide_ids[cid] = open_round
-                last_heard = now()
-                COUNTS["decisions"] += 1
-
-    def quiz(self, s: Session, phase: str, ids: list[str]) -> None:
-        """Answer the questions one at a time, reading each for a moment as a player does."""
-        for i, qid in enumerate(ids):
-            if i:
-                gevent.sleep(self.rng.uniform(0.2, 0.6) * THINK)
-            s.request(
-                {
-                    "type": "quiz_answer",
-                    "phase": phase,
-                    "question_id": qid,
-                    "answer": self.rng.randrange(2),
-                },
-                "quiz→ack",
-            )
+            replies = state.receive(msg, arrived)
+            if kind == "round_result" and mode == "solo" and state.status is not None:
+                sent = decide_sent.pop(int(state.status.get("round", 0)) - 1, None)
+                if sent is not None:
+                    self.report("solo: decide→result", sent, ended=arrived)
+            elif detail == "round_opened" and code:
+                sent = ROUND_SENT.get((code, int(event["round"])))
+                if sent is not None:
+                    self.report("broadcast: round start", sent, ended=arrived)
+                    _reached(code, int(event["round"]), (arrived - sent) * 1000.0)
+            for i, reply in enumerate(replies):
+                if reply["type"] == "decide":
+                    think = self.rng.uniform(0.5, 1.5) * THINK
+                    opened = state.opened_at if state.opened_at is not None else arrived
+                    wait = opened + think - now()
+                    if wait > 0:
+                        gevent.sleep(min(wait, max(0.0, deadline - now())))
+                    decide_sent[int(reply["round"])] = now()
+                    s.request(reply, f"{mode}: decide→ack")
+                    last_heard = now()
+                    COUNTS["decisions"] += 1
+                elif reply["type"] == "quiz_answer":
+                    if i:  # one question at a time, reading each for a moment as a player does
+                        gevent.sleep(self.rng.uniform(0.2, 0.6) * THINK)
+                    s.request(reply, "quiz→ack")
+                else:
+                    s.request(reply, f"{reply['type']}→ack")
+            if state.done:
+                return state.life_over is not None
 
 
 def _life_budget(rounds: int = EXPECTED_ROUNDS) -> float:
@@ -661,15 +611,13 @@ class SoloPlayer(GigUser):
 
     def _life(self) -> None:
         s = self.ensure_open()
-        cid = s.request(
-            {"type": "create_room", "scenario_id": SCENARIO, "mode": "solo"},
-            "solo: create_room",
-            exclusive=True,
-        )
+        s.state = self.new_state()
+        cid = s.request(s.state.create_room(SCENARIO, "solo"), "solo: create_room", exclusive=True)
         reply = s.wait_reply(cid)
         if reply is None or reply.get("type") != "room_created":
             gevent.sleep(1.0)
             return
+        s.state.receive(reply)
         self.room = str(reply.get("code"))
         budget = _life_budget(int(reply.get("rounds") or EXPECTED_ROUNDS))
         if self.play_life(s, "solo", None, budget, SOLO_IDLE):
@@ -719,13 +667,9 @@ class WorkshopHost(GigUser):
             s.close(quietly=True)
 
     def _run_room(self, s: Session) -> None:
+        state = s.state = ClientState(prefix=f"{random.getrandbits(32):08x}")
         cid = s.request(
-            {
-                "type": "create_room",
-                "scenario_id": SCENARIO,
-                "mode": "workshop",
-                "round_seconds": ROUND_SECONDS,
-            },
+            state.create_room(SCENARIO, "workshop", round_seconds=ROUND_SECONDS),
             "workshop: create_room",
             exclusive=True,
         )
@@ -733,6 +677,7 @@ class WorkshopHost(GigUser):
         if reply is None or reply.get("type") != "room_created":
             gevent.sleep(1.0)
             return
+        state.receive(reply)
         code = str(reply["code"])
         rounds = int(reply.get("rounds") or EXPECTED_ROUNDS)
         self.code = code
@@ -750,10 +695,11 @@ class WorkshopHost(GigUser):
             if t - created >= 3 * LOBBY_WAIT:
                 # Nobody came (more hosts than players): give the room up.
                 ROOMS.close(code)
-                s.wait_reply(s.request({"type": "host", "action": "end"}, "host: end→ack"))
+                s.wait_reply(s.request(state.host("end"), "host: end→ack"))
                 return
             item = s.next(0.5)
             if item is not None:
+                state.receive(item[1], item[0])
                 event = item[1].get("event") or {}
                 if event.get("kind") == "player_joined":
                     joined += 1
@@ -761,7 +707,7 @@ class WorkshopHost(GigUser):
         ROOMS.close(code)
 
         ROUND_SENT[(code, 0)] = now()
-        s.request({"type": "host", "action": "start"}, "host: start→ack")
+        s.request(state.host("start"), "host: start→ack")
 
         deadline = now() + _game_budget(rounds)
         last_heard = now()
@@ -779,17 +725,17 @@ class WorkshopHost(GigUser):
                 continue
             last_heard = max(last_heard, item[0])
             msg = item[1]
-            if msg.get("type") == "error" and msg.get("code") in FATAL_CODES:
+            state.receive(msg, item[0])
+            if state.stopped is not None:
                 return
             event = msg.get("event") or {}
-            kind = event.get("kind")
-            if kind == "round_closed":
+            if event.get("kind") == "round_closed":
                 r = int(event["round"]) + 1
                 if r < rounds:
                     gevent.sleep(HOST_PAUSE)
                     ROUND_SENT[(code, r)] = now()
-                    s.request({"type": "host", "action": "open_round"}, "host: open_round→ack")
-            elif kind == "game_over":
+                    s.request(state.host("open_round"), "host: open_round→ack")
+            elif state.done:
                 COUNTS["workshop_games"] += 1
                 # Let the players read their ends before the host leaves.
                 gevent.sleep(1.0)
@@ -821,8 +767,9 @@ class WorkshopPlayer(GigUser):
             ROOMS.release(code)
             raise
         try:
+            s.state = self.new_state()
             cid = s.request(
-                {"type": "join", "code": code, "nickname": f"压测{self.rng.randrange(10**6)}"},
+                s.state.join(code, f"压测{self.rng.randrange(10**6)}"),
                 "workshop: join",
                 exclusive=True,
             )
@@ -830,6 +777,7 @@ class WorkshopPlayer(GigUser):
             if reply is None or reply.get("type") != "joined":
                 ROOMS.release(code)
                 return
+            s.state.receive(reply)
             budget = 3 * LOBBY_WAIT + _game_budget()
             if self.play_life(s, "workshop", code, budget, WORKSHOP_IDLE):
                 COUNTS["workshop_lives"] += 1

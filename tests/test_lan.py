@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from typing import TypedDict
 from unittest import mock
 
 import pytest
@@ -82,7 +83,14 @@ def test_not_loopback_hosts(host: str) -> None:
     assert not is_loopback_host(host)
 
 
-BASE = {"scheme": "http", "port": 8000}
+class Served(TypedDict):
+    """The parts of the join address every case here shares."""
+
+    scheme: str
+    port: int | None
+
+
+BASE: Served = {"scheme": "http", "port": 8000}
 
 
 def test_page_opened_on_loopback_joins_at_the_lan_address() -> None:

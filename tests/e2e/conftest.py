@@ -14,7 +14,7 @@ from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import ServerProcess
+from e2e.e2e_support import ServerProcess
 from redis_support import scratch_redis
 
 EXTERNAL_TEST_DB = 15

@@ -3,7 +3,9 @@
 ``ServerProcess`` runs ``python -m game_server serve`` as a child process on a free port, with
 its output in a log file (quoted in the report when a test fails, see ``conftest.py``).
 ``Client`` is one WebSocket connection that keeps every message it receives; tests wait for the
-next message that matches with :meth:`Client.next`, always with a timeout.
+next message that matches with :meth:`Client.next`, always with a timeout. What it knows of its
+seat (token, player id, life status, last ``seq``) is the shared protocol client's state
+(``game_server/protocol/client.py``), fed every message it reads.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+
+from game_server.protocol.client import ClientState, hello_message
 
 STARTUP_TIMEOUT = 20.0
 STOP_TIMEOUT = 15.0
@@ -231,11 +235,27 @@ class Client:
         self._changed = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
         self.closed = False
-        self.token: str | None = None
-        self.player_id: str | None = None
-        self.status: Message | None = None
+        self.state = ClientState(prefix=name)
+        """What the protocol client knows of this seat (``game_server/protocol/client.py``): it
+        only tracks here, the tests say what to send."""
+
+    @property
+    def token(self) -> str | None:
+        return self.state.token
+
+    @token.setter
+    def token(self, token: str | None) -> None:
+        self.state.token = token
+
+    @property
+    def player_id(self) -> str | None:
+        return self.state.player_id
+
+    @property
+    def status(self) -> Message | None:
         """The player's latest life status (from a snapshot or a personal result): its
         ``defaults`` are valid decisions for the next round."""
+        return self.state.status
 
     # connection
 
@@ -249,8 +269,7 @@ class Client:
         try:
             async for raw in ws:
                 message = json.loads(raw)
-                if isinstance(message.get("status"), dict):
-                    self.status = message["status"]
+                self.state.receive(message)
                 self.messages.append(message)
                 self._changed.set()
         except ConnectionClosed:
@@ -262,12 +281,7 @@ class Client:
     async def hello(self, token: str | None = None, last_seq: int | None = None) -> Message:
         """Say hello (to resume: with the token and the last sequence number seen); returns the
         welcome."""
-        hello: Message = {"type": "hello", "protocol": 1}
-        if token is not None:
-            hello["token"] = token
-        if last_seq is not None:
-            hello["last_seq"] = last_seq
-        await self.send(hello)
+        await self.send(hello_message(token, last_seq))
         return await self.next(is_type("welcome"))
 
     async def close(self) -> None:
@@ -308,7 +322,7 @@ class Client:
 
     async def request(self, message: Message, timeout: float = WAIT) -> Message:
         """Send an action with a fresh ``client_msg_id``; return its answer (ack or error)."""
-        message = {"client_msg_id": msg_id(self.name), **message}
+        message = self.state.request({"client_msg_id": msg_id(self.name), **message})
         await self.send(message)
         return await self.next(answers(message["client_msg_id"]), timeout)
 
@@ -358,8 +372,7 @@ class Client:
     @property
     def last_seq(self) -> int:
         """The last sequence number seen (events, snapshots, personal results)."""
-        seqs = [int(m["seq"]) for m in self.messages if "seq" in m and m.get("type") != "ack"]
-        return max(seqs, default=0)
+        return self.state.last_seq
 
     # game actions
 
@@ -369,8 +382,7 @@ class Client:
             {"type": "create_room", "scenario_id": SCENARIO, "mode": mode, **extra}
         )
         assert created["type"] == "room_created", created
-        self.token = created.get("player_token") or created["host_token"]
-        self.player_id = created.get("player_id")
+        assert self.token == (created.get("player_token") or created["host_token"])
         snapshot = await self.next(is_type("snapshot"))
         return created, snapshot
 
@@ -378,8 +390,7 @@ class Client:
         """Join a room; returns (joined, snapshot)."""
         joined = await self.request({"type": "join", "code": code, "nickname": nickname})
         assert joined["type"] == "joined", joined
-        self.token = joined["player_token"]
-        self.player_id = joined["player_id"]
+        assert (self.token, self.player_id) == (joined["player_token"], joined["player_id"])
         snapshot = await self.next(is_type("snapshot"))
         return joined, snapshot
 

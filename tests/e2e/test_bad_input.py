@@ -16,8 +16,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from e2e_faults_support import assert_no_traceback, log_size
-from e2e_support import WAIT, Client, Message, ServerProcess, is_event, is_type
+from e2e.e2e_faults_support import assert_no_traceback, log_size
+from e2e.e2e_support import WAIT, Client, Message, ServerProcess, is_event, is_type
 from websockets.asyncio.client import connect
 
 MakeClient = Callable[..., Awaitable[Client]]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from e2e_support import ServerProcess
+from e2e.e2e_support import ServerProcess
 
 from game_server.content.loader import load_all
 from game_server.engine import policy

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import redis
-from e2e_faults_support import (
+from e2e.e2e_faults_support import (
     RawClosed,
     RawWebSocket,
     assert_no_traceback,
@@ -27,7 +27,7 @@ from e2e_faults_support import (
     launcher,
     traceback_headlines,
 )
-from e2e_support import Client, ClientError, Message, ServerProcess, clients, is_event, is_type
+from e2e.e2e_support import Client, ClientError, Message, ServerProcess, clients, is_event, is_type
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 

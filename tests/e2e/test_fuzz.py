@@ -25,8 +25,8 @@ from typing import Any
 import httpx
 import pytest
 import redis.asyncio
-from e2e_faults_support import log_size, logged_exceptions, traceback_headlines
-from e2e_support import Client, Message, ServerProcess, clients, is_event, is_type
+from e2e.e2e_faults_support import log_size, logged_exceptions, traceback_headlines
+from e2e.e2e_support import Client, Message, ServerProcess, clients, is_event, is_type
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from websockets.asyncio.client import ClientConnection, connect

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from e2e_support import ServerProcess, clients, is_event, is_type
+from e2e.e2e_support import ServerProcess, clients, is_event, is_type
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from e2e_support import (
+from e2e.e2e_support import (
     SCENARIO,
     Client,
     Message,

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import redis.asyncio
-from e2e_support import Client, Message, ServerProcess, clients, is_event, is_type
+from e2e.e2e_support import Client, Message, ServerProcess, clients, is_event, is_type
 
 ROUNDS = 10
 

@@ -50,6 +50,7 @@ from game_server.engine.events import (
     LifeEnded,
     Moved,
     NewsShown,
+    Payer,
     PayingOnEnded,
     ResidentsPensionStarted,
     ResidentsShort,
@@ -834,7 +835,7 @@ def test_illness_shares_paid_by_hand(scenario: Scenario) -> None:
                 minor = h.kind is EventKind.MINOR_ILLNESS
                 rate = plan.outpatient_rate.value if minor else plan.inpatient_rate.value
                 basic = min(h.bill * rate, plan.annual_cap.value)
-                name = "employee_medical" if medical is MED_EMP else "residents_medical"
+                name: Payer = "employee_medical" if medical is MED_EMP else "residents_medical"
                 assert payers[name] == pytest.approx(basic)
                 left = h.bill - basic
                 if medical is MED_RES and not minor:

@@ -123,8 +123,14 @@ async def host(svc: RoomService, ident: Identity, action: str, **kw: Any) -> dic
     )
 
 
+def text(value: bytes | str | None) -> str:
+    """A value from the test's Redis client, which decodes responses to text."""
+    assert isinstance(value, str), value
+    return value
+
+
 async def player_ids(redis: Redis, code: str) -> list[str]:
-    return sorted(await redis.hkeys(RoomKeys(code).players))
+    return sorted(text(k) for k in await redis.hkeys(RoomKeys(code).players))
 
 
 def quiz(msg_id: str, phase: str, question_id: str, answer: int) -> QuizAnswer:
@@ -150,7 +156,8 @@ def decide_msg(round_index: int, msg_id: str, **decisions: Any) -> Decide:
 
 async def events(redis: Redis, code: str) -> list[dict[str, Any]]:
     entries = await redis.xrange(RoomKeys(code).events)
-    return [json.loads(fields["d"]) for _, fields in entries]
+    assert entries is not None
+    return [json.loads(text((fields or {})["d"])) for _, fields in entries]
 
 
 async def test_create_join_and_snapshot(service: RoomService, redis: Redis) -> None:
@@ -193,7 +200,7 @@ async def test_a_round_closes_when_everyone_decided(service: RoomService, redis:
     meta = await redis.hgetall(RoomKeys(code).meta)
     assert meta["round_state"] == "closed"
     assert meta["closed_rounds"] == "1"
-    logs = {pid: decode_log(await redis.hget(RoomKeys(code).logs, pid)) for pid in ids}
+    logs = {pid: decode_log(text(await redis.hget(RoomKeys(code).logs, pid))) for pid in ids}
     assert logs[ids[0]][0].pension.value == "employee"
     assert logs[ids[1]][0].pension.value == "none"
     closed = [e for e in await events(redis, code) if e["kind"] == "round_closed"]
@@ -213,7 +220,7 @@ async def test_the_same_message_id_is_never_applied_twice(
     once = await service.decide(Identity(code, pid), decide_msg(0, "same", medical="residents"))
     again = await service.decide(Identity(code, pid), decide_msg(0, "same", medical="employee"))
     assert once == again
-    pending = decision_from_text(await redis.hget(RoomKeys(code).pending, pid))
+    pending = decision_from_text(text(await redis.hget(RoomKeys(code).pending, pid)))
     assert pending.medical.value == "residents"
 
 
@@ -263,7 +270,7 @@ async def test_deadline_closes_the_round_with_defaults(
     closed = [e for e in await events(redis, code) if e["kind"] == "round_closed"]
     assert closed[0]["defaulted"] == 2
     for pid in ids:
-        assert len(decode_log(await redis.hget(RoomKeys(code).logs, pid))) == 1
+        assert len(decode_log(text(await redis.hget(RoomKeys(code).logs, pid)))) == 1
     assert await service.poll_deadlines() == 0  # closed once only
 
 
@@ -322,7 +329,7 @@ async def test_two_instances_race_to_close_one_round(
     closed = [e for e in await events(redis, code) if e["kind"] == "round_closed"]
     assert len(closed) == 1
     for pid in await player_ids(redis, code):
-        assert len(decode_log(await redis.hget(RoomKeys(code).logs, pid))) == 1
+        assert len(decode_log(text(await redis.hget(RoomKeys(code).logs, pid)))) == 1
 
 
 async def test_a_dead_closers_lease_is_taken_over(
@@ -364,7 +371,7 @@ async def test_late_joiners_get_default_rounds(service: RoomService, redis: Redi
     await service.drain()
     late, _ = await service.join(code, "late")
     assert late.player_id is not None
-    log = decode_log(await redis.hget(RoomKeys(code).logs, late.player_id))
+    log = decode_log(text(await redis.hget(RoomKeys(code).logs, late.player_id)))
     assert len(log) == 2
     snap = await service.snapshot(late)
     assert snap["status"]["round"] == 2

@@ -20,9 +20,9 @@ from playwright.sync_api import Browser, Playwright, expect, sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from e2e_support import ServerProcess
+from e2e.e2e_support import ServerProcess
 from redis_support import scratch_redis
-from web_support import (
+from web.web_support import (
     CHROMIUM_ARGS,
     WAIT_MS,
     Pages,

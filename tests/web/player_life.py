@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Page, expect
-from reading_load import ReadingLoad
-from web_support import UNANSWERED, WAIT_MS, settle, walk_cards
+from web.reading_load import ReadingLoad
+from web.web_support import UNANSWERED, WAIT_MS, settle, walk_cards
 
 SCENARIOS = [
     "hangzhou-rider",

@@ -34,7 +34,9 @@ def qr_codes(page: Page, selector: str) -> list[tuple[str, int]]:
     got = page.evaluate(GREY_PIXELS, selector)
     width, height = int(got["width"]), int(got["height"])
     pixels = memoryview(base64.b64decode(got["grey"])).cast("B", shape=[height, width])
-    found = zxingcpp.read_barcodes(pixels, formats=zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(
+        pixels, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    )
     out = []
     for code in found:
         p = code.position

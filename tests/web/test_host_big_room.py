@@ -12,9 +12,9 @@ from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
 import pytest
-from e2e_support import Client, ServerProcess, connect_client
+from e2e.e2e_support import Client, ServerProcess, connect_client
 from playwright.sync_api import expect
-from web_support import WAIT_MS, Pages, create_workshop, settle
+from web.web_support import WAIT_MS, Pages, create_workshop, settle
 
 PLAYERS = 520
 BATCH = 40

@@ -24,9 +24,9 @@ from urllib.parse import urlsplit
 import httpx
 import zxingcpp
 from axe_playwright_python.sync_playwright import Axe
-from e2e_support import ServerProcess
+from e2e.e2e_support import ServerProcess
 from playwright.sync_api import Page, expect
-from web_support import (
+from web.web_support import (
     SCREENSHOT_DIR,
     WAIT_MS,
     Pages,
@@ -119,7 +119,7 @@ class Screens:
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         shot = SCREENSHOT_DIR / f"trainer-{step}{self.suffix}-1280.png"
         host.screenshot(path=shot, animations="disabled")
-        m = host.evaluate(MEASURE, [EXEMPT, MIN_ROOM_TEXT_PX])
+        m: dict[str, Any] = host.evaluate(MEASURE, [EXEMPT, MIN_ROOM_TEXT_PX])
         assert m["scroll"] <= PROJECTOR_HEIGHT, f"{step}: the page is {m['scroll']} px tall"
         assert m["bottom"] <= PROJECTOR_HEIGHT + 0.5, f"{step}: content ends at {m['bottom']} px"
         assert m["overflow"] <= 1, f"{step}: the screen's content overflows by {m['overflow']} px"
@@ -311,7 +311,12 @@ def test_the_lobby_scales_to_1920(pages: Pages) -> None:
         for _ in range(50):
             box = host.locator(selector).bounding_box()
             if box is not None:
-                return dict(box)
+                return {
+                    "x": box["x"],
+                    "y": box["y"],
+                    "width": box["width"],
+                    "height": box["height"],
+                }
             host.wait_for_timeout(100)
         raise AssertionError(f"{selector} is not on the page")
 

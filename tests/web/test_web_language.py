@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from player_life import CAREFUL, SCENARIOS, live_a_life
 from playwright.sync_api import Page, expect
-from web_support import Pages
+from web.player_life import CAREFUL, SCENARIOS, live_a_life
+from web.web_support import Pages
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 from playwright.sync_api import Route, expect
-from web_support import Pages
+from web.web_support import Pages
 
 CLS_BUDGET = 0.1
 """Lighthouse's "good" threshold."""

@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from e2e_support import ServerProcess
+from e2e.e2e_support import ServerProcess
 from playwright.sync_api import Browser, Page, expect
-from web_support import (
+from web.web_support import (
     DESKTOP,
     PHONE,
     SCREENSHOT_DIR,

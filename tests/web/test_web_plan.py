@@ -4,9 +4,9 @@ error, stores nothing (no-store), and the guide's form shows it in the page."""
 from __future__ import annotations
 
 import httpx
-from e2e_support import ServerProcess
+from e2e.e2e_support import ServerProcess
 from playwright.sync_api import expect
-from web_support import Pages
+from web.web_support import Pages
 
 RIDER = {
     "work_city": "hangzhou",

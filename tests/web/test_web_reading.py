@@ -7,8 +7,8 @@ screen."""
 from __future__ import annotations
 
 import pytest
-from player_life import CAREFUL, SCENARIOS, live_a_life
-from web_support import Pages
+from web.player_life import CAREFUL, SCENARIOS, live_a_life
+from web.web_support import Pages
 
 TAP_THROUGH_HEIGHTS = 40
 """The issue's target for a tap-through Chinese life: at most 40 screen-heights (met)."""

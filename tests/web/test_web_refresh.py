@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Page, expect
-from web_support import (
+from web.web_support import (
     WAIT_MS,
     Pages,
     create_workshop,

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import expect
-from qr_decode import qr_codes
-from web_support import (
+from web.qr_decode import qr_codes
+from web.web_support import (
     WAIT_MS,
     Pages,
     check_end_screen,

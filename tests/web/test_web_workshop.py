@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Browser, Page, expect
-from web_support import (
+from web.web_support import (
     WAIT_MS,
     Pages,
     Record,

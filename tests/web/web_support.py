@@ -17,11 +17,11 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from e2e_support import ServerProcess
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from e2e.e2e_support import ServerProcess
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix="gig-shots-"))
 """Where the page tours' pictures go: a temporary folder, so that ``make test`` leaves the work
@@ -41,15 +41,21 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 
-PHONE = {"width": 360, "height": 640}
-DESKTOP = {"width": 1280, "height": 720}
+PHONE: ViewportSize = {"width": 360, "height": 640}
+DESKTOP: ViewportSize = {"width": 1280, "height": 720}
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 LOCAL_SCHEMES = {"http", "https", "ws", "wss"}
 INLINE_SCHEMES = {"data", "blob"}
 
-StartServer = Callable[[str, dict[str, str] | None], ServerProcess]
-"""``start_server(instance_id, extra_env)``, the conftest's session fixture."""
+
+class StartServer(Protocol):
+    """``start_server(instance_id, extra_env)``, the conftest's session fixture."""
+
+    def __call__(
+        self, instance_id: str, extra_env: dict[str, str] | None = None
+    ) -> ServerProcess: ...
+
 
 ROUND_TITLE = re.compile(r"第\s*(\d+)\s*轮（共\s*(\d+)\s*轮）|Round (\d+) of (\d+)")
 
