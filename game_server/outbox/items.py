@@ -88,6 +88,17 @@ def parse_item(text: str) -> LifeItem | RoomItem | QuizItem:
     return _ITEM.validate_json(text)
 
 
+def field_of(item: LifeItem | RoomItem | QuizItem) -> str:
+    """The outbox field an item belongs in (the drainer refuses an item found elsewhere)."""
+    match item:
+        case LifeItem(row=row):
+            return life_field(row.player_id)
+        case RoomItem():
+            return ROOM_FIELD
+        case QuizItem(row=row):
+            return quiz_field(row.player_id, row.phase, row.question_id)
+
+
 def _text(item: LifeItem | RoomItem | QuizItem) -> str:
     return item.model_dump_json()
 
@@ -170,7 +181,7 @@ def retry_delay_ms(failures: int) -> int:
     again within half a minute)."""
     if failures < 1:
         return 0
-    return min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** min(failures - 1, 16))
+    return min(RETRY_MAX_MS, RETRY_FIRST_MS << min(failures - 1, 16))
 
 
 __all__ = [
@@ -182,6 +193,7 @@ __all__ = [
     "OutboxItem",
     "QuizItem",
     "RoomItem",
+    "field_of",
     "life_entry",
     "life_field",
     "outbox_key",

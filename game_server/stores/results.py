@@ -536,11 +536,10 @@ class ResultsStore:
     ) -> Any:
         insert = self._insert(model)
         changed = {name: insert.excluded[name] for name in rows[0] if name not in keys}
-        table = model.__table__  # type: ignore[attr-defined]
         return insert.on_conflict_do_update(
             index_elements=keys,
             set_=changed,
-            where=table.c.revision <= insert.excluded.revision,
+            where=col(model.revision) <= insert.excluded.revision,
         )
 
     def _save_batch_sync(
