@@ -29,6 +29,9 @@ LOCK_WAIT_MS = 200
 @dataclass
 class Database:
     url: str
+    impatient_url: str
+    """The same database, for a store whose writes give up after ``LOCK_WAIT_MS`` when it is
+    locked (the default waits seconds, right for stores that share it with another writer)."""
     backend: str
 
     @contextmanager
@@ -39,13 +42,13 @@ class Database:
         if self.backend == "sqlite":
             database = make_url(self.url).database
             assert database is not None
-            connection = sqlite3.connect(database, isolation_level=None)
+            holder = sqlite3.connect(database, isolation_level=None)
             try:
-                connection.execute("BEGIN EXCLUSIVE")
+                holder.execute("BEGIN EXCLUSIVE")
                 yield
             finally:
-                connection.execute("ROLLBACK")
-                connection.close()
+                holder.execute("ROLLBACK")
+                holder.close()
             return
         engine = create_engine(self.url, poolclass=NullPool)
         try:
@@ -64,9 +67,8 @@ class Database:
 @pytest.fixture(params=_BACKENDS)
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     if request.param == "sqlite":
-        yield Database(
-            f"sqlite:///{tmp_path / 'results.db'}?timeout={LOCK_WAIT_MS / 1000}", "sqlite"
-        )
+        file_url = f"sqlite:///{tmp_path / 'results.db'}"
+        yield Database(file_url, f"{file_url}?timeout={LOCK_WAIT_MS / 1000}", "sqlite")
         return
     base = make_url(os.environ["TEST_DATABASE_URL"])
     schema = f"test_outbox_{secrets.token_hex(6)}"
@@ -74,9 +76,15 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
     with admin.begin() as connection:
         connection.execute(CreateSchema(schema))
     try:
-        options = f"-csearch_path={schema} -clock_timeout={LOCK_WAIT_MS}"
-        url = base.update_query_dict({"options": options})
-        yield Database(url.render_as_string(hide_password=False), "postgresql")
+        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
+        impatient = base.update_query_dict(
+            {"options": f"-csearch_path={schema} -clock_timeout={LOCK_WAIT_MS}"}
+        )
+        yield Database(
+            url.render_as_string(hide_password=False),
+            impatient.render_as_string(hide_password=False),
+            "postgresql",
+        )
     finally:
         with admin.begin() as connection:
             connection.execute(DropSchema(schema, cascade=True))
@@ -85,8 +93,19 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
 
 @pytest.fixture
 async def results(database: Database) -> AsyncIterator[ResultsStore]:
+    """The results store, on a migrated database."""
     store = ResultsStore(database.url)
     await store.migrate()
+    yield store
+    await store.dispose()
+
+
+@pytest.fixture
+async def impatient_results(
+    database: Database, results: ResultsStore
+) -> AsyncIterator[ResultsStore]:
+    """A second store on the same database whose writes fail fast while it is locked."""
+    store = ResultsStore(database.impatient_url)
     yield store
     await store.dispose()
 
