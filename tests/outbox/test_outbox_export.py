@@ -41,9 +41,9 @@ async def test_the_export_shows_pending_results_then_complete(
             assert (await export())["complete"] is True  # nothing produced, nothing pending
 
             # The game ends while the drainer is held off (its entry is not due for a minute).
-            entries = dict([life(code, "p1"), life(code, "p2"), room(code), quiz(code, "p1")])
+            entries = [life(code, "p1"), life(code, "p2"), room(code), quiz(code, "p1")]
             await redis.zadd(OUTBOX_INDEX, {code: 4_000_000_000_000})
-            await redis.hset(outbox_key(code), mapping=entries)
+            await redis.hset(outbox_key(code), mapping=dict(entries))
             partial = await export()
             assert (partial["pending"], partial["complete"]) == (4, False)
             assert (partial["results"], partial["room"]) == ([], None)
