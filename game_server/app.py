@@ -2,7 +2,8 @@
 
 Nothing is built at import time, so tests make apps with their own settings (their own Redis,
 their own database). The lifespan starts this instance's background work — the room bus, the
-deadline poller and the presence heartbeat — and stops it cleanly on shutdown.
+deadline poller, the presence heartbeat and the results outbox's drainer — and stops it cleanly
+on shutdown.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from game_server.config import Settings
 from game_server.content.loader import load_all
+from game_server.outbox.drainer import OutboxDrainer
 from game_server.protocol.errors import ProtocolError
 from game_server.service.results_sink import SqlResultsSink
 from game_server.service.rooms import RoomService
@@ -134,6 +136,8 @@ def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> Fas
         app.state.settings = settings
         app.state.service = service
         app.state.results = results
+        outbox = OutboxDrainer(redis, results)
+        app.state.outbox = outbox
         app.state.hub = hub
         tasks = [
             asyncio.create_task(purge_old_results(results, settings), name="purge"),
@@ -141,6 +145,7 @@ def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> Fas
             asyncio.create_task(hub.heartbeat(), name="presence"),
             asyncio.create_task(hub.deadlines(settings.deadline_poll_seconds), name="deadlines"),
             asyncio.create_task(hub.idle_rooms(IDLE_SWEEP_SECONDS), name="idle-rooms"),
+            asyncio.create_task(outbox.run(settings.results_flush_seconds), name="outbox"),
         ]
         try:
             yield

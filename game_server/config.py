@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     decides, at the deadline, or by the host)."""
     round_close_lease_seconds: float = Field(default=10.0, gt=0)
     deadline_poll_seconds: float = Field(default=0.5, gt=0)
+    results_flush_seconds: float = Field(default=0.5, gt=0)
+    """How often each instance copies due rooms' results outboxes (Redis) to SQL."""
     max_players_per_room: int = Field(default=3000, ge=1)
     redis_max_connections: int = Field(default=200, ge=4)
     ws_ping_seconds: float = Field(default=20.0, gt=0)

@@ -8,9 +8,12 @@ file under ``var/``) or PostgreSQL in production. Three tables, each with its mo
 - ``room_summary``: one row per room, group statistics as JSON text, replaced on every save;
 - ``quiz_answer``: one answer per player, question and phase (before or after the game).
 
-Every write is idempotent: a result or an answer saved again (a retry after a crash, two server
-instances closing the same room) keeps the row that is there. Inserts use ``ON CONFLICT``, so
-there is no read-then-write race between instances.
+Every write is idempotent. The single saves keep the row that is there (a result or an answer
+saved again is ignored); :meth:`ResultsStore.save_batch`, which the results outbox uses, keeps the
+newest version instead: each row carries a ``revision`` (its timestamp in microseconds) and an
+upsert replaces a row only with one at least as new, so a batch retried after a crash, or two
+instances flushing the same room at once with different versions, end with the newest row.
+Inserts use ``ON CONFLICT``, so there is no read-then-write race between instances.
 
 SQLAlchemy is blocking: each public method is async and runs its ``_…_sync`` twin in a worker
 thread (``asyncio.to_thread``) so the event loop never waits on the database.
@@ -26,7 +29,7 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -51,6 +54,8 @@ NICKNAME_MAX = 40
 
 MIGRATION_LOCK_KEY = 0x6769675F6C696665  # "gig_life"
 """PostgreSQL advisory lock held while migrating, so instances starting together take turns."""
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 Mode = Literal["solo", "workshop"]
 QuizPhase = Literal["pre", "post"]
@@ -170,6 +175,19 @@ def _outcome(summary: LifeSummary) -> OutcomeRecord:
     )
 
 
+def revision_of(moment: datetime) -> int:
+    """A row's revision: its timestamp in microseconds since 1970 (an integer, so the
+    comparison in SQL is exact on every database; SQLite keeps datetimes as text)."""
+    if moment.utcoffset() is None:
+        raise ValueError("a revision needs a timezone-aware time")
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+_REVISION_COLUMN: dict[str, Any] = {"server_default": "0"}
+"""Rows written by the single saves (and before migration 0002) have revision 0: any version
+from the outbox replaces them."""
+
+
 # --- life_result ----------------------------------------------------------------------------
 
 
@@ -205,6 +223,9 @@ class LifeResult(LifeResultBase, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    revision: int = Field(
+        default=0, sa_type=BigInteger, nullable=False, sa_column_kwargs=_REVISION_COLUMN
+    )
 
 
 class LifeResultCreate(LifeResultBase):
@@ -271,6 +292,10 @@ class RoomSummary(RoomSummaryBase, table=True):
     __tablename__ = "room_summary"
     __table_args__ = (CheckConstraint("mode IN ('solo', 'workshop')", name="ck_room_summary_mode"),)
 
+    revision: int = Field(
+        default=0, sa_type=BigInteger, nullable=False, sa_column_kwargs=_REVISION_COLUMN
+    )
+
 
 class RoomSummaryCreate(RoomSummaryBase):
     pass
@@ -303,6 +328,9 @@ class QuizAnswer(QuizAnswerBase, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    revision: int = Field(
+        default=0, sa_type=BigInteger, nullable=False, sa_column_kwargs=_REVISION_COLUMN
+    )
 
 
 class QuizAnswerCreate(QuizAnswerBase):
@@ -394,6 +422,19 @@ class ResultsStore:
     async def save_quiz_answers(self, answers: Sequence[QuizAnswerCreate]) -> int:
         """Store answers, ignoring any already stored; returns how many were new."""
         return await asyncio.to_thread(self._save_quiz_answers_sync, answers)
+
+    async def save_batch(
+        self,
+        lives: Sequence[LifeResultCreate] = (),
+        rooms: Sequence[RoomSummaryCreate] = (),
+        quiz: Sequence[QuizAnswerCreate] = (),
+    ) -> None:
+        """Upsert lives, room summaries and quiz answers in one transaction: all are stored or
+        none. A row replaces the stored one of the same key (room and player; room; room,
+        player, question and phase) only if it is at least as new (``finished_at``, else
+        ``created_at`` for a room; ``answered_at``), so writing a batch twice, or an older
+        version after a newer one, leaves one row per key with the newest content."""
+        await asyncio.to_thread(self._save_batch_sync, lives, rooms, quiz)
 
     async def leaderboard(
         self, scenario_id: str | None = None, limit: int = 20
@@ -489,6 +530,37 @@ class ResultsStore:
             added = len(session.exec(insert, params=rows).all())
             session.commit()
         return added
+
+    def _upsert(
+        self, model: type[LifeResult | RoomSummary | QuizAnswer], keys: list[str], rows: list[Any]
+    ) -> Any:
+        insert = self._insert(model)
+        changed = {name: insert.excluded[name] for name in rows[0] if name not in keys}
+        return insert.on_conflict_do_update(
+            index_elements=keys,
+            set_=changed,
+            where=col(model.revision) <= insert.excluded.revision,
+        )
+
+    def _save_batch_sync(
+        self,
+        lives: Sequence[LifeResultCreate],
+        rooms: Sequence[RoomSummaryCreate],
+        quiz: Sequence[QuizAnswerCreate],
+    ) -> None:
+        batches: list[tuple[type[LifeResult | RoomSummary | QuizAnswer], list[str], list[Any]]] = [
+            (LifeResult, _LIFE_KEY, [_life_row(x) for x in lives]),
+            (RoomSummary, _ROOM_KEY, [_room_row(x) for x in rooms]),
+            (QuizAnswer, _QUIZ_KEY, [_quiz_row(x) for x in quiz]),
+        ]
+        with Session(self._engine) as session:
+            for model, keys, rows in batches:
+                newest = _newest_per_key(rows, keys)
+                if newest:
+                    # executemany; PostgreSQL refuses to upsert one key twice in one statement,
+                    # hence one row per key.
+                    session.exec(self._upsert(model, keys, newest), params=newest)
+            session.commit()
 
     def _leaderboard_sync(self, scenario_id: str | None, limit: int) -> list[LifeResultPublic]:
         if limit < 1:
@@ -607,6 +679,38 @@ class ResultsStore:
         return deleted
 
 
+_LIFE_KEY = ["room_code", "player_id"]
+_ROOM_KEY = ["room_code"]
+_QUIZ_KEY = ["room_code", "player_id", "question_id", "phase"]
+
+
+def _life_row(result: LifeResultCreate) -> dict[str, Any]:
+    row = LifeResult.model_validate(result)
+    values = {name: getattr(row, name) for name in LifeResultBase.model_fields}
+    return {**values, "revision": revision_of(result.finished_at)}
+
+
+def _room_row(summary: RoomSummaryCreate) -> dict[str, Any]:
+    row = RoomSummary.model_validate(summary)
+    values = {name: getattr(row, name) for name in RoomSummaryBase.model_fields}
+    return {**values, "revision": revision_of(summary.finished_at or summary.created_at)}
+
+
+def _quiz_row(answer: QuizAnswerCreate) -> dict[str, Any]:
+    row = QuizAnswer.model_validate(answer)
+    values = {name: getattr(row, name) for name in QuizAnswerBase.model_fields}
+    return {**values, "revision": revision_of(answer.answered_at)}
+
+
+def _newest_per_key(rows: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
+    newest: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(row[k] for k in keys)
+        if key not in newest or newest[key]["revision"] <= row["revision"]:
+            newest[key] = row
+    return list(newest.values())
+
+
 def _room_results(session: Session, room_code: str) -> list[LifeResultPublic]:
     query = select(LifeResult).where(LifeResult.room_code == room_code).order_by(*_BEST_FIRST)
     return [LifeResultPublic.model_validate(r) for r in session.exec(query)]
@@ -635,4 +739,5 @@ __all__ = [
     "RoomSummaryPublic",
     "ScorePartsRecord",
     "alembic_config",
+    "revision_of",
 ]

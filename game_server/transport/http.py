@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from game_server.content.schema import Scenario
 from game_server.engine import policy
 from game_server.lan import JoinBase, join_base, lan_addresses
+from game_server.outbox.drainer import OutboxDrainer
 from game_server.protocol.errors import ProtocolError
 from game_server.service import plan
 from game_server.service.rooms import HOST, RoomService, _hash
@@ -33,8 +34,14 @@ def get_results(request: Request) -> ResultsStore:
     return results
 
 
+def get_outbox(request: Request) -> OutboxDrainer:
+    outbox: OutboxDrainer = request.app.state.outbox
+    return outbox
+
+
 ServiceDep = Annotated[RoomService, Depends(get_service)]
 ResultsDep = Annotated[ResultsStore, Depends(get_results)]
+OutboxDep = Annotated[OutboxDrainer, Depends(get_outbox)]
 
 
 def _valid_code(code: str) -> str:
@@ -254,12 +261,18 @@ async def export_json(
     code: CodePath,
     service: ServiceDep,
     results: ResultsDep,
+    outbox: OutboxDep,
     authorization: Annotated[str | None, Header()] = None,
     token: str | None = None,
 ) -> dict[str, Any]:
     await _require_host(_valid_code(code), service, authorization, token)
+    # Counted before SQL is read: an item leaves the outbox only after SQL committed it, so
+    # "none pending" then means every result produced so far is in what is read next.
+    pending = await outbox.pending(code)
     exported = await results.export_room(code)
     exported["learning"] = [q.model_dump() for q in await results.learning_report(code)]
+    exported["pending"] = pending
+    exported["complete"] = pending == 0
     return exported
 
 

@@ -39,6 +39,7 @@ from game_server.stores.results import (
     ResultsStore,
     RoomSummaryCreate,
     ScorePartsRecord,
+    revision_of,
 )
 
 TABLES = {"life_result", "room_summary", "quiz_answer"}
@@ -442,3 +443,37 @@ def test_a_result_from_the_engine(scenarios: dict[str, Scenario]) -> None:
     record_fields = set(LifeSummaryRecord.model_fields) - {"insured", "uninsured"}
     assert record_fields | LifeSummaryRecord.COLUMNS == summary_fields
     assert not record_fields & LifeSummaryRecord.COLUMNS
+
+
+# --- batches (the results outbox) -----------------------------------------------------------
+
+
+async def test_a_batch_upserts_keeping_the_newest_version_of_each_row(
+    store: ResultsStore,
+) -> None:
+    first_saved = await store.save_life(_life("p0", 100))  # a single save: revision 0
+    old, new = T0, T0 + timedelta(minutes=5)
+    life_old, life_new = _life("p1", 300, finished_at=old), _life("p1", 500, finished_at=new)
+    answer_old = _answer("p1", "q1", "pre", False, at=old)
+    answer_new = _answer("p1", "q1", "pre", True, at=new)
+    room_old = _room(finished_at=old)
+    room_new = _room(finished_at=new).model_copy(update={"players": 9})
+
+    await store.save_batch([life_new, _life("p0", 200)], [room_new], [answer_new])
+    await store.save_batch([life_old], [room_old], [answer_old])  # older: changes nothing
+    await store.save_batch([life_new, life_old], [], [answer_old, answer_new])  # one key twice
+
+    exported = await store.export_room("ROOM1")
+    scores = {r["player_id"]: (r["score"], r["id"]) for r in exported["results"]}
+    assert scores["p1"][0] == 500
+    assert scores["p0"] == (200, first_saved.id)  # the single save's row, replaced in place
+    assert [a["correct"] for a in exported["quiz_answers"]] == [True]
+    assert exported["room"]["players"] == 9
+
+
+def test_a_revision_needs_an_aware_time() -> None:
+    assert revision_of(datetime(1970, 1, 1, 0, 0, 1, 5, tzinfo=UTC)) == 1_000_005
+    beijing = datetime(1970, 1, 1, 8, 0, 1, tzinfo=timezone(timedelta(hours=8)))
+    assert revision_of(beijing) == 1_000_000
+    with pytest.raises(ValueError, match="timezone-aware"):
+        revision_of(datetime(2026, 1, 1))

@@ -1,0 +1,227 @@
+"""The results outbox's drainer: copies each room's outbox from Redis to SQL, retrying until the
+database has acknowledged, then empties it (see ``items.py`` for the keys and items).
+
+Every instance runs :meth:`OutboxDrainer.run`. Two instances may flush the same room at once;
+that is safe: the SQL upsert is idempotent and keeps the newest version of each row (its
+revision), and the outbox is emptied by compare-and-delete, so whichever order their writes and
+deletes interleave in, SQL ends with the newest version of every item and the outbox keeps only
+items not yet written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
+
+from game_server.outbox.items import (
+    OUTBOX_INDEX,
+    LifeItem,
+    QuizItem,
+    RoomItem,
+    field_of,
+    outbox_key,
+    parse_item,
+    retry_delay_ms,
+    retry_key,
+)
+from game_server.stores.results import (
+    LifeResultCreate,
+    QuizAnswerCreate,
+    ResultsStore,
+    RoomSummaryCreate,
+)
+
+log = logging.getLogger(__name__)
+
+_HERE = Path(__file__).resolve().parent
+
+BATCH_ITEMS = 500
+"""Items written to SQL in one transaction (and deleted from the outbox together): a room of
+3000 players is a handful of transactions, each of which, once committed, stays committed."""
+
+ROOMS_PER_RUN = 200
+
+EMPTY_GRACE_MS = 5_000
+"""An empty outbox's index entry is removed only once it is this old: the room service adds the
+entry just *before* the script that fills the outbox, and a drainer that saw the outbox empty in
+between must not drop the entry of the items about to arrive."""
+
+RETRY_COUNTER_TTL_MS = 24 * 3600 * 1000
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Flush:
+    """What one flush of a room did."""
+
+    written: int
+    """Items written to SQL (and deleted from the outbox unless replaced meanwhile)."""
+    remaining: int
+    """Items still in the outbox: replaced or added meanwhile, or refused."""
+    refused: int
+    """Items that are not valid outbox items, or not in their own field: kept, never written."""
+
+
+class OutboxDrainer:
+    """Redis outbox -> SQL. Needs a client with ``decode_responses=True`` (the app's)."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        results: ResultsStore,
+        *,
+        batch_items: int = BATCH_ITEMS,
+        rooms_per_run: int = ROOMS_PER_RUN,
+        empty_grace_ms: int = EMPTY_GRACE_MS,
+    ) -> None:
+        # redis-py's stubs type replies as bytes | str | Any; with decode_responses they are str,
+        # converted explicitly, so commands go through an Any view (as in stores/room_store.py).
+        self._r: Any = redis
+        self._results = results
+        self._batch_items = batch_items
+        self._rooms_per_run = rooms_per_run
+        self._empty_grace_ms = empty_grace_ms
+        self._compare_delete = redis.register_script(_script("compare_delete.lua"))
+        self._reschedule = redis.register_script(_script("reschedule.lua"))
+
+    async def pending(self, code: str) -> int:
+        """Items of the room not yet acknowledged by SQL."""
+        return int(await self._r.hlen(outbox_key(code)))
+
+    async def flush_room(self, code: str) -> int:
+        """Write the room's outbox to SQL and delete what was written; returns how many items
+        remain. Raises ``SQLAlchemyError`` when the database fails (the items stay)."""
+        return (await self.flush(code)).remaining
+
+    async def flush(self, code: str) -> Flush:
+        """:meth:`flush_room`, with the counts."""
+        key = outbox_key(code)
+        outbox: dict[str, str] = await self._r.hgetall(key)
+        written = refused = 0
+        remaining: int | None = None
+        for fields in _chunks(sorted(outbox), self._batch_items):
+            lives: list[LifeResultCreate] = []
+            rooms: list[RoomSummaryCreate] = []
+            quiz: list[QuizAnswerCreate] = []
+            settled: list[str] = []
+            for field in fields:
+                text = outbox[field]
+                try:
+                    item = parse_item(text)
+                except ValidationError as error:
+                    log.error("room %s: outbox field %s is no outbox item: %s", code, field, error)
+                    refused += 1
+                    continue
+                if field_of(item) != field or item.row.room_code != code:
+                    log.error(
+                        "room %s: outbox field %s holds an item of another field", code, field
+                    )
+                    refused += 1
+                    continue
+                match item:
+                    case LifeItem(row=row):
+                        lives.append(row)
+                    case RoomItem(row=row):
+                        rooms.append(row)
+                    case QuizItem(row=row):
+                        quiz.append(row)
+                settled += (field, text)
+            if not settled:
+                continue
+            await self._results.save_batch(lives, rooms, quiz)
+            # Only after the commit: what is deleted from the outbox is in SQL.
+            _, left = await self._compare_delete(keys=[key], args=settled)
+            written += len(settled) // 2
+            remaining = int(left)
+        if remaining is None:
+            remaining = await self.pending(code)
+        return Flush(written=written, remaining=remaining, refused=refused)
+
+    async def run_due(self, now_ms: int) -> int:
+        """Flush every room due by ``now_ms`` (up to ``rooms_per_run``, oldest first); returns
+        how many items were written. Never raises: a room whose database write fails is retried
+        later (0.5 s, doubling to 30 s), a Redis failure is retried at the next run."""
+        try:
+            due = await self._r.zrangebyscore(
+                OUTBOX_INDEX, "-inf", now_ms, start=0, num=self._rooms_per_run, withscores=True
+            )
+        except RedisError:
+            log.warning("results outbox: cannot read %s", OUTBOX_INDEX, exc_info=True)
+            return 0
+        written = 0
+        for code, score in due:
+            written += await self._run_room(str(code), float(score), now_ms)
+        return written
+
+    async def run(self, every_seconds: float) -> None:
+        """Flush due rooms every ``every_seconds``, for the app's lifetime."""
+        while True:
+            await asyncio.sleep(every_seconds)
+            try:
+                await self.run_due(wall_clock_ms())
+            except Exception:  # run_due does not raise; never let the loop die anyway
+                log.warning("results outbox run failed", exc_info=True)
+
+    async def _run_room(self, code: str, score: float, now_ms: int) -> int:
+        try:
+            flush = await self.flush(code)
+        except SQLAlchemyError as error:
+            delay = await self._retry_later(code, score, now_ms)
+            log.warning(
+                "room %s: results not written to SQL, retry in %s ms: %s", code, delay, error
+            )
+            return 0
+        except Exception:  # Redis (or else): the entry stays due, the next run tries again
+            log.warning("room %s: results outbox flush failed", code, exc_info=True)
+            return 0
+        try:
+            if flush.written:
+                await self._r.delete(retry_key(code))
+            if flush.refused:
+                await self._retry_later(code, score, now_ms)
+            elif flush.remaining == 0 and now_ms - score >= self._empty_grace_ms:
+                await self._reschedule(keys=[OUTBOX_INDEX], args=[code, repr(score), ""])
+            # Else items arrived or were replaced meanwhile: the entry stays due, for the next run.
+        except RedisError:
+            log.warning("room %s: results outbox index not updated", code, exc_info=True)
+        return flush.written
+
+    async def _retry_later(self, code: str, score: float, now_ms: int) -> int | None:
+        """Postpone the room by the backoff for its failures in a row; the delay, or ``None``
+        if Redis failed too (the entry then stays due)."""
+        try:
+            async with self._r.pipeline(transaction=False) as pipe:
+                pipe.incr(retry_key(code))
+                pipe.pexpire(retry_key(code), RETRY_COUNTER_TTL_MS)
+                failures, _ = await pipe.execute()
+            delay = retry_delay_ms(int(failures))
+            await self._reschedule(keys=[OUTBOX_INDEX], args=[code, repr(score), now_ms + delay])
+        except RedisError:
+            log.warning("room %s: results outbox retry not scheduled", code, exc_info=True)
+            return None
+        return delay
+
+
+def _chunks(fields: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(fields), size):
+        yield fields[start : start + size]
+
+
+def _script(name: str) -> str:
+    return (_HERE / name).read_text(encoding="utf-8")
+
+
+__all__ = ["BATCH_ITEMS", "EMPTY_GRACE_MS", "ROOMS_PER_RUN", "Flush", "OutboxDrainer"]
