@@ -31,7 +31,6 @@ from game_server.config import Settings
 from game_server.content.loader import load_all
 from game_server.outbox.drainer import OutboxDrainer
 from game_server.protocol.errors import ProtocolError
-from game_server.service.results_sink import SqlResultsSink
 from game_server.service.rooms import RoomService
 from game_server.stores.embedded_redis import EmbeddedRedis
 from game_server.stores.results import ResultsStore
@@ -128,8 +127,8 @@ def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> Fas
         store = RoomStore(
             redis, settings.stream_max_events, settings.room_idle_seconds + KEYS_OUTLIVE_IDLE
         )
-        service = RoomService(store, scenarios, settings, SqlResultsSink(results))
-        registry = Registry()
+        service = RoomService(store, scenarios, settings, results)
+        registry = Registry(settings.join_fanout_max_seats)
         hub = Hub(service, registry)
         bus = RoomBus(redis, store.events_since, hub.on_event, hub.on_passing)
         registry.bus = bus

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     results_flush_seconds: float = Field(default=0.5, gt=0)
     """How often each instance copies due rooms' results outboxes (Redis) to SQL."""
     max_players_per_room: int = Field(default=3000, ge=1)
+    join_fanout_max_seats: int = Field(default=100, ge=0)
+    """Players are told of each join while the room has at most this many seats; beyond, only
+    its hosts are (their lobby screen counts; a player's snapshot has the count)."""
     redis_max_connections: int = Field(default=200, ge=4)
     ws_ping_seconds: float = Field(default=20.0, gt=0)
     """The server pings each socket this often and drops one that does not answer in as long:

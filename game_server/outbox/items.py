@@ -13,7 +13,7 @@ outbox to SQL and empties it once SQL has acknowledged. Nothing here does I/O or
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -173,6 +173,24 @@ def quiz_entry(
         answered_at=answered_at,
     )
     return quiz_field(player_id, phase, question_id), _text(QuizItem(row=row))
+
+
+def split_items(
+    items: Sequence[tuple[str, str]],
+) -> tuple[list[LifeResultCreate], list[RoomSummaryCreate], list[QuizAnswerCreate]]:
+    """Encoded items as the rows ``ResultsStore.save_batch`` takes (lives, rooms, quiz)."""
+    lives: list[LifeResultCreate] = []
+    rooms: list[RoomSummaryCreate] = []
+    quiz: list[QuizAnswerCreate] = []
+    for _, text in items:
+        item = parse_item(text)
+        if isinstance(item, LifeItem):
+            lives.append(item.row)
+        elif isinstance(item, RoomItem):
+            rooms.append(item.row)
+        else:
+            quiz.append(item.row)
+    return lives, rooms, quiz
 
 
 def retry_delay_ms(failures: int) -> int:

@@ -19,6 +19,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from game_server.config import Settings
@@ -36,6 +37,7 @@ from game_server.engine import (
     plan_stages,
 )
 from game_server.engine.decisions import Decisions
+from game_server.outbox.items import life_entry, quiz_entry, room_entry, split_items
 from game_server.protocol import errors
 from game_server.protocol.codec import encode
 from game_server.protocol.errors import ProtocolError
@@ -75,10 +77,12 @@ from game_server.service.lives import (
 )
 from game_server.service.nicknames import clean_nickname
 from game_server.service.room_stats import game_stats, room_seed, roster_view
+from game_server.stores.results import ResultsStore
 from game_server.stores.room_store import (
     KEY_KICKED,
     KEY_LOGS,
     KEY_ONLINE,
+    KEY_OUTBOX,
     KEY_PENDING,
     KEY_PLAYERS,
     KEY_RESULTS,
@@ -91,6 +95,11 @@ from game_server.stores.room_store import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def _utc(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
 
 PRE_POST_QUESTIONS = 3
 CONTEXT_FRESH_SECONDS = 600.0
@@ -135,28 +144,6 @@ class RoomContext:
         return RoomLives(self.code, self.scenario, self.seed, self.rounds)
 
 
-@dataclass(frozen=True, slots=True)
-class FinishedLife:
-    player_id: str
-    nickname: str
-    counterfactual: Counterfactual
-    finished: bool
-
-
-class ResultsSink:
-    """Where finished lives and quiz answers go: the SQL results store in the server
-    (``service/results_sink.py``); this base keeps nothing, for tests of other things."""
-
-    async def save_lives(self, ctx: RoomContext, lives: list[FinishedLife]) -> None:
-        return None
-
-    async def save_quiz(self, ctx: RoomContext, rows: list[dict[str, Any]]) -> None:
-        return None
-
-    async def save_room(self, ctx: RoomContext, players: int, stats: dict[str, Any]) -> None:
-        return None
-
-
 _REFUSALS = {
     errors.ROOM_NOT_FOUND: "there is no such room",
     errors.ROOM_GONE: "this room has ended and is gone; start or join another",
@@ -182,13 +169,14 @@ class RoomService:
         store: RoomStore,
         scenarios: Mapping[str, Scenario],
         settings: Settings,
-        results: ResultsSink | None = None,
+        results: ResultsStore | None = None,
         now_ms: Callable[[], int] = wall_clock_ms,
     ) -> None:
         self.store = store
         self.scenarios = scenarios
         self.settings = settings
-        self.results = results or ResultsSink()
+        self.results = results
+        """Where results are stored at once when SQL answers (``None``: only the outbox)."""
         self.now_ms = now_ms
         self.instance = settings.instance_id
         self.cache = LifeCache()
@@ -542,23 +530,24 @@ class RoomService:
                 errors.INVALID_MESSAGE, "no such question or option", msg.client_msg_id
             )
         field = f"{ident.player_id}:{msg.phase}:{msg.question_id}"
+        correct = msg.answer == question.answer
+        now = self.now_ms()
+        item = quiz_entry(
+            ctx.code, ident.player_id, question.id, msg.phase, msg.answer, correct, _utc(now)
+        )
         # Not the decisions' "player:id" ack field: a decide may reuse a quiz answer's id.
         try:
-            duplicate = await self.store.answer_quiz(
-                ident.code, f"{ident.player_id}|quiz", msg.client_msg_id, field, msg.answer
+            await self.store.answer_quiz(
+                ident.code,
+                f"{ident.player_id}|quiz",
+                msg.client_msg_id,
+                field,
+                msg.answer,
+                item,
+                now,
             )
         except StoreError:
             raise _gone(msg.client_msg_id) from None
-        correct = msg.answer == question.answer
-        if not duplicate:
-            row = {
-                "player_id": ident.player_id,
-                "question_id": question.id,
-                "phase": msg.phase,
-                "answer": msg.answer,
-                "correct": correct,
-            }
-            self._spawn(self.results.save_quiz(ctx, [row]))
         reply: dict[str, Any] = {"type": "ack", "client_msg_id": msg.client_msg_id}
         if msg.phase == "post":
             # Before the game the answer stays hidden: the room measures what it knew.
@@ -730,6 +719,8 @@ class RoomService:
         ops = [Op("hset", KEY_LOGS, pid, text) for pid, text in closer.new_logs.items()]
         ops.append(Op("del", KEY_PENDING))
         ops += [Op("hset", KEY_RESULTS, f, text) for f, text in closer.results.items()]
+        if closer.finished:
+            ops += await self._save(ctx, players, closer.lives, closer.counterfactuals, False)
         expected = state.version
         for _ in range(20):
             command = CommitClose(self.instance, state.round, self.now_ms(), extra, over)
@@ -753,8 +744,6 @@ class RoomService:
             return False
         await self.store.remove_deadline(ctx.code)
         await self.store.mark_active(ctx.code, self.now_ms())
-        if closer.finished:
-            self._spawn(self._save(ctx, players, closer.lives, closer.counterfactuals, False))
         return True
 
     async def poll_deadlines(self) -> int:
@@ -783,7 +772,7 @@ class RoomService:
             ended = room_apply(stored.state, command)
             if isinstance(ended, Refused):
                 return None
-            players_raw, logs, _ = await self.store.room_data(ctx.code)
+            players_raw, logs = await self.store.room_data(ctx.code)
             players = {pid: str(json.loads(raw)["nick"]) for pid, raw in players_raw.items()}
             lives: dict[str, LifeState] = {}
             cfs: dict[str, Counterfactual] = {}
@@ -798,6 +787,7 @@ class RoomService:
                 ops.append(Op("hset", KEY_RESULTS, pid + OVER, encode(views)))
                 if i % YIELD_EVERY == YIELD_EVERY - 1:
                     await asyncio.sleep(0)
+            ops += await self._save(ctx, players, lives, cfs, True)
             written = await self.store.transition(
                 ctx.code, stored.state.version, ended.state, ended.events, ops
             )
@@ -806,7 +796,6 @@ class RoomService:
             if isinstance(written, Conflict):
                 continue
             await self.store.remove_deadline(ctx.code)
-            self._spawn(self._save(ctx, players, lives, cfs, True))
             return written.seq
         return None
 
@@ -834,17 +823,43 @@ class RoomService:
         lives: Mapping[str, LifeState],
         cfs: Mapping[str, Counterfactual],
         ended_early: bool,
-    ) -> None:
-        """Write every life played (finished, or as far as it got) to the results store."""
-        finished = [
-            FinishedLife(pid, players.get(pid, ""), cfs[pid], lives[pid].finished)
+    ) -> list[Op]:
+        """Every life played (finished, or as far as it got) and the room's summary: stored in
+        SQL now when it answers, so ``game_over`` finds them there; otherwise returned as outbox
+        writes for the same step that ends the game (durable; the drainer retries until SQL
+        acknowledges them, and the export says how many are pending)."""
+        now = self.now_ms()
+        at = _utc(now)
+        items = [
+            life_entry(
+                ctx.code,
+                ctx.scenario.version,
+                ctx.mode,
+                pid,
+                players.get(pid, ""),
+                cfs[pid],
+                at,
+            )
             for pid in cfs
             if lives[pid].history
         ]
-        await self.results.save_lives(ctx, finished)
-        stats = game_stats({f.player_id: f.counterfactual.actual for f in finished})
+        stats: dict[str, Any] = game_stats(
+            {pid: cfs[pid].actual for pid in cfs if lives[pid].history}
+        )
         stats["ended_by_host"] = ended_early
-        await self.results.save_room(ctx, len(players), stats)
+        meta = await self.store.meta(ctx.code)
+        created = _utc(int(meta.get("created") or now))
+        items.append(
+            room_entry(ctx.code, ctx.scenario.id, ctx.mode, len(players), created, at, stats)
+        )
+        if self.results is not None:
+            try:
+                await self.results.save_batch(*split_items(items))
+                return []
+            except Exception:
+                log.warning("results not stored now; they go through the outbox", exc_info=True)
+        await self.store.index_outbox(ctx.code, now)
+        return [Op("hset", KEY_OUTBOX, field, text) for field, text in items]
 
     def _spawn(self, coro: Any) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(coro)

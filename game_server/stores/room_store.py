@@ -39,6 +39,7 @@ from typing import Any, Final
 
 from redis.asyncio import Redis
 
+from game_server.outbox.items import OUTBOX_INDEX, outbox_key
 from game_server.room import RoomEvent, RoomState
 from game_server.stores.room_state import decode_state, encode_state
 
@@ -86,10 +87,11 @@ class RoomKeys:
         self.acks = f"{tag}:acks"
         self.quiz = f"{tag}:quiz"
         self.results = f"{tag}:results"
-        self.outbox = f"{tag}:outbox"
+        self.outbox = outbox_key(code)
         self.bus = f"{tag}:bus"
 
     def all(self) -> list[str]:
+        """Every key, the outbox last (the transition script leaves its expiry alone)."""
         return [
             self.meta,
             self.events,
@@ -329,14 +331,26 @@ class RoomStore:
         return reply[0] == "dup", str(reply[1])
 
     async def answer_quiz(
-        self, code: str, player_id: str, msg_id: str, field: str, answer: int
+        self,
+        code: str,
+        player_id: str,
+        msg_id: str,
+        field: str,
+        answer: int,
+        item: tuple[str, str],
+        now: int,
     ) -> bool:
-        """Store a quiz answer; True when this message was answered already."""
+        """Store a quiz answer and its outbox ``item``; True when this message was answered
+        already. The room is put on the outbox's index in the same round trip (before the
+        script, in one pipeline)."""
         keys = RoomKeys(code)
-        reply = await self._quiz(
-            keys=[keys.meta, keys.acks, keys.quiz],
-            args=[str(self.ttl_ms), f"{player_id}:{msg_id}", field, str(answer)],
-        )
+        args = [str(self.ttl_ms), f"{player_id}:{msg_id}", field, str(answer), *item]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(OUTBOX_INDEX, {code: now})
+            await self._quiz(
+                keys=[keys.meta, keys.acks, keys.quiz, keys.outbox], args=args, client=pipe
+            )
+            _, reply = await pipe.execute()
         if reply[0] == "gone":
             raise StoreError("room/gone")
         return bool(reply[0] == "dup")
@@ -411,15 +425,14 @@ class RoomStore:
         values = await self._r.hmget(RoomKeys(code).results, list(player_ids))
         return dict(zip(player_ids, values, strict=True))
 
-    async def room_data(self, code: str) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-        """Players, logs and quiz answers at one moment (for disposing of a room)."""
+    async def room_data(self, code: str) -> tuple[dict[str, str], dict[str, str]]:
+        """Players and logs at one moment (for disposing of a room)."""
         keys = RoomKeys(code)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hgetall(keys.players)
             pipe.hgetall(keys.logs)
-            pipe.hgetall(keys.quiz)
-            players, logs, quiz = await pipe.execute()
-        return dict(players), dict(logs), dict(quiz)
+            players, logs = await pipe.execute()
+        return dict(players), dict(logs)
 
     async def events_since(self, code: str, last_seq: int) -> list[tuple[int, str]] | None:
         """Events after ``last_seq`` in order, or ``None`` when some were trimmed away."""
@@ -466,6 +479,10 @@ class RoomStore:
     async def idle_rooms(self, since: int, limit: int = 20) -> list[str]:
         codes = await self._r.zrangebyscore(ROOMS_KEY, "-inf", since, start=0, num=limit)
         return [str(c) for c in codes]
+
+    async def index_outbox(self, code: str, now: int) -> None:
+        """The room will have results in its outbox (written before them: see the module)."""
+        await self._r.zadd(OUTBOX_INDEX, {code: now})
 
     async def forget_room(self, code: str) -> None:
         await self._r.zrem(ROOMS_KEY, code)

@@ -29,10 +29,6 @@ from game_server.service.rooms import Identity
 log = logging.getLogger(__name__)
 
 SEND_QUEUE = 256
-LOBBY_FANOUT_MAX = 100
-"""In a room of more seats than this, ``player_joined`` goes to its hosts only: every join to
-every player is n² frames (a lobby of 2,000: two million). The event's ``players`` (seats after
-the join) decides, so every instance and deployment layout tells the same clients."""
 CLOSE_SLOW = 4008
 CLOSE_KICKED = 4003
 CLOSE_GONE = 4004
@@ -132,7 +128,12 @@ EventHandler = Callable[[str, int, dict[str, Any], str], Awaitable[None]]
 class Registry:
     """The connections of this instance by room, and what they are sent."""
 
-    def __init__(self) -> None:
+    def __init__(self, join_fanout_max_seats: int = 100) -> None:
+        self.join_fanout_max_seats = join_fanout_max_seats
+        """In a room of more seats than this, ``player_joined`` goes to its hosts only: every
+        join to every player is n² frames (a lobby of 2,000: two million). The event's
+        ``players`` (seats after the join) decides, so every instance and deployment layout
+        tells the same clients."""
         self.rooms: dict[str, dict[int, Connection]] = {}
         self.hosts: dict[str, dict[int, Connection]] = {}
         """The host connections of each room (a subset of ``rooms``), for what only hosts get."""
@@ -176,9 +177,12 @@ class Registry:
 
     def deliver(self, code: str, seq: int, text: str, event: dict[str, Any]) -> None:
         """One room event to every ready connection of the room that has not seen it (a join
-        in a big room: to its hosts only, see LOBBY_FANOUT_MAX)."""
+        in a big room: to its hosts only, see ``join_fanout_max_seats``)."""
         room = self.rooms.get(code, {})
-        if event.get("kind") == "player_joined" and event.get("players", 0) > LOBBY_FANOUT_MAX:
+        if (
+            event.get("kind") == "player_joined"
+            and event.get("players", 0) > self.join_fanout_max_seats
+        ):
             room = self.hosts.get(code, {})
         for conn in room.values():
             if not conn.ready:
@@ -255,7 +259,12 @@ class RoomBus:
         if code not in self.subscribed:
             return
         self.subscribed.discard(code)
-        await self.pubsub.unsubscribe(self.channel(code))
+        try:
+            await self.pubsub.unsubscribe(self.channel(code))
+        except (RedisError, OSError, RuntimeError) as exc:
+            # Redis is away: the subscription goes with the connection, and the resubscribe
+            # after it returns only takes the rooms still subscribed.
+            log.info("room bus: unsubscribe of %s after %r", code, exc)
         worker = self.workers.pop(code, None)
         if worker is not None:
             worker.cancel()

@@ -136,7 +136,7 @@ BAD_FRAMES: list[tuple[str | bytes | Message, str]] = [
     ({"type": "hello", "protocol": 1, "extra": True}, "protocol/invalid_message"),
     ({"type": "hello", "protocol": 2}, "protocol/version"),
     ({"type": "hello", "protocol": 1, "last_seq": -1}, "protocol/invalid_message"),
-    ({"type": "hello", "protocol": 1, "token": "short"}, "protocol/invalid_message"),
+    ({"type": "hello", "protocol": 1, "token": "short"}, "auth/bad_token"),
     ({"type": "hello", "protocol": 1, "token": "1" * 201}, "protocol/invalid_message"),
     ({"type": "join", "client_msg_id": "j1", "code": 123456}, "protocol/invalid_message"),
     ({"type": "join", "client_msg_id": "j2", "code": "12345"}, "protocol/invalid_message"),

@@ -32,6 +32,9 @@ from hypothesis import strategies as st
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from game_server.room import invariant_violations
+from game_server.stores.room_state import decode_state
+
 EXAMPLES = 400
 BATCH = 26
 """Hypothesis examples and messages in each: 10,400 messages."""
@@ -484,7 +487,11 @@ async def room_problems(
     elif state == "closed":
         check(closed == rnd + 1 and status in ("playing", "finished"), "closed round")
     check(status != "paused" or state == "open", "paused without an open round")
-    check(bool(last) and int(last[0][0].split("-")[0]) == seq, f"stream ends at {last[:1]}")
+    ends = int(last[0][0].split("-")[0]) if last else 0
+    check(ends == seq, f"stream ends at {last[:1]}")  # a new workshop has no event yet
+    state_now = decode_state(meta, len(players), frozenset(kicked))
+    for broken in invariant_violations(state_now):
+        check(False, f"room invariant broken: {broken}")
     for pid in players:
         n = len(json.loads(logs.get(pid, "[]")))
         if pid in kicked:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -17,6 +16,7 @@ from redis.asyncio import Redis
 
 from game_server.config import Settings
 from game_server.content.loader import load_all
+from game_server.outbox.items import LifeItem, OutboxItem, QuizItem, outbox_key, parse_item
 from game_server.protocol import errors
 from game_server.protocol.errors import ProtocolError
 from game_server.protocol.messages import (
@@ -30,10 +30,7 @@ from game_server.room import Applied, BeginClose, CommitClose
 from game_server.room import apply as room_apply
 from game_server.service.lives import decision_from_text, decode_log
 from game_server.service.rooms import (
-    FinishedLife,
     Identity,
-    ResultsSink,
-    RoomContext,
     RoomService,
 )
 from game_server.stores.room_store import Committed, Conflict, RoomKeys, RoomStore
@@ -48,22 +45,6 @@ class Clock:
 
     def __call__(self) -> int:
         return self.now
-
-
-@dataclass
-class RecordingSink(ResultsSink):
-    lives: list[FinishedLife] = field(default_factory=list)
-    quiz: list[dict[str, Any]] = field(default_factory=list)
-    rooms: list[dict[str, Any]] = field(default_factory=list)
-
-    async def save_lives(self, ctx: RoomContext, lives: list[FinishedLife]) -> None:
-        self.lives.extend(lives)
-
-    async def save_quiz(self, ctx: RoomContext, rows: list[dict[str, Any]]) -> None:
-        self.quiz.extend(rows)
-
-    async def save_room(self, ctx: RoomContext, players: int, stats: dict[str, Any]) -> None:
-        self.rooms.append({"players": players, **stats})
 
 
 @pytest.fixture
@@ -83,7 +64,8 @@ def make_service(redis: Redis, clock: Clock, instance: str, cap: int = 500) -> R
     settings = Settings(
         redis_url="redis://unused", instance_id=instance, round_close_lease_seconds=5
     )
-    return RoomService(RoomStore(redis, cap, 3600), SCENARIOS, settings, RecordingSink(), clock)
+    # No SQL: every result stays in the room's outbox, where these tests read it.
+    return RoomService(RoomStore(redis, cap, 3600), SCENARIOS, settings, None, clock)
 
 
 @pytest.fixture
@@ -93,9 +75,10 @@ async def service(redis: Redis, clock: Clock) -> AsyncIterator[RoomService]:
     await svc.drain()
 
 
-def sink(svc: RoomService) -> RecordingSink:
-    assert isinstance(svc.results, RecordingSink)
-    return svc.results
+async def outbox(redis: Redis, code: str) -> list[OutboxItem]:
+    """The results the room has produced for SQL, in field order."""
+    raw = await redis.hgetall(outbox_key(code))
+    return [parse_item(text(raw[f])) for f in sorted(raw)]
 
 
 async def workshop(svc: RoomService, players: int = 3, seconds: int = 60) -> tuple[str, Identity]:
@@ -409,9 +392,9 @@ async def test_a_solo_life_plays_through(service: RoomService, redis: Redis) -> 
     snap = await service.snapshot(me)
     assert snap["life_over"]["summary"]["score"] >= 0
     assert {"insured", "uninsured"} <= set(snap["life_over"]["counterfactual"])
-    saved = sink(service).lives
+    saved = [i.row for i in await outbox(redis, created["code"]) if isinstance(i, LifeItem)]
     assert [life.nickname for life in saved] == ["阿华"]
-    assert saved[0].finished
+    assert saved[0].score == snap["life_over"]["summary"]["score"]
     kinds = [e["kind"] for e in await events(redis, created["code"])]
     assert kinds.count("round_closed") == created["rounds"]
     assert kinds[-1] == "game_over"
@@ -490,11 +473,8 @@ async def test_quiz_answers_are_measured(service: RoomService, redis: Redis) -> 
         me,
         quiz("q2", "post", question.id, question.answer),
     )
-    await service.drain()
-    assert [(r["phase"], r["correct"]) for r in sink(service).quiz] == [
-        ("pre", True),
-        ("post", True),
-    ]
+    rows = [i.row for i in await outbox(redis, code) if isinstance(i, QuizItem)]
+    assert [(r.phase, r.correct) for r in rows] == [("post", True), ("pre", True)]
     with pytest.raises(ProtocolError) as unknown:
         await service.answer_quiz(
             me,

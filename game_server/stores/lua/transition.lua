@@ -2,7 +2,8 @@
 -- The room reducer (game_server/room) decided the change; this script only makes it atomic and
 -- refuses it when someone else changed the room since it was read.
 -- KEYS[1] meta  KEYS[2] events (stream)  KEYS[3..] the room's other keys (ops name them by index;
---   every key given has its expiry refreshed)
+--   every key given has its expiry refreshed but the last, the results outbox, which never
+--   expires: it empties as SQL acknowledges its items)
 -- ARGV[1] channel  ARGV[2] stream cap  ARGV[3] ttl ms
 -- ARGV[4] expected version ('' : the room must not exist yet)
 -- ARGV[5] n meta fields, then n field/value pairs
@@ -45,7 +46,7 @@ for j = i + r + 1, #ARGV do
   redis.call('XADD', events, 'MAXLEN', '~', cap, seq .. '-0', 'd', ARGV[j])
   redis.call('PUBLISH', channel, seq .. '|' .. ARGV[j])
 end
-for k = 1, #KEYS do
+for k = 1, #KEYS - 1 do
   if redis.call('EXISTS', KEYS[k]) == 1 then redis.call('PEXPIRE', KEYS[k], ttl) end
 end
 local out = {'ok', tostring(seq)}
