@@ -6,62 +6,19 @@ from __future__ import annotations
 
 import os
 import secrets
-import sqlite3
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from outbox.outbox_support import LOCK_WAIT_MS, Database
 from redis.asyncio import Redis
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, make_url
 from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateSchema, DropSchema
 
 from game_server.stores.results import ResultsStore
 
 _BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
-
-LOCK_WAIT_MS = 200
-"""How long a write waits for a lock before the database refuses it (the tests' "SQL down")."""
-
-
-@dataclass
-class Database:
-    url: str
-    impatient_url: str
-    """The same database, for a store whose writes give up after ``LOCK_WAIT_MS`` when it is
-    locked (the default waits seconds, right for stores that share it with another writer)."""
-    backend: str
-
-    @contextmanager
-    def locked(self) -> Iterator[None]:
-        """While the block runs, another connection holds an exclusive lock on the results
-        tables, so every write of the store fails (after ``LOCK_WAIT_MS``) with a real
-        database error, as when the database is unavailable; afterwards it is back."""
-        if self.backend == "sqlite":
-            database = make_url(self.url).database
-            assert database is not None
-            holder = sqlite3.connect(database, isolation_level=None)
-            try:
-                holder.execute("BEGIN EXCLUSIVE")
-                yield
-            finally:
-                holder.execute("ROLLBACK")
-                holder.close()
-            return
-        engine = create_engine(self.url, poolclass=NullPool)
-        try:
-            with engine.connect() as connection, connection.begin() as transaction:
-                connection.execute(
-                    text(
-                        "LOCK TABLE life_result, room_summary, quiz_answer IN ACCESS EXCLUSIVE MODE"
-                    )
-                )
-                yield
-                transaction.rollback()
-        finally:
-            engine.dispose()
 
 
 @pytest.fixture(params=_BACKENDS)

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 
 from game_server.content.loader import load_all
 from game_server.engine import counterfactual, default_decisions, play_through
@@ -37,3 +44,45 @@ def room(code: str, players: int = 2, *, at: datetime = T0) -> tuple[str, str]:
     return room_entry(
         code, SCENARIO, "workshop", players, at - timedelta(hours=1), at, {"mean_score": 512.5}
     )
+
+
+LOCK_WAIT_MS = 200
+"""How long a write waits for a lock before the database refuses it (the tests' "SQL down")."""
+
+
+@dataclass
+class Database:
+    url: str
+    impatient_url: str
+    """The same database, for a store whose writes give up after ``LOCK_WAIT_MS`` when it is
+    locked (the default waits seconds, right for stores that share it with another writer)."""
+    backend: str
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """While the block runs, another connection holds an exclusive lock on the results
+        tables, so every write of the store fails (after ``LOCK_WAIT_MS``) with a real
+        database error, as when the database is unavailable; afterwards it is back."""
+        if self.backend == "sqlite":
+            database = make_url(self.url).database
+            assert database is not None
+            holder = sqlite3.connect(database, isolation_level=None)
+            try:
+                holder.execute("BEGIN EXCLUSIVE")
+                yield
+            finally:
+                holder.execute("ROLLBACK")
+                holder.close()
+            return
+        engine = create_engine(self.url, poolclass=NullPool)
+        try:
+            with engine.connect() as connection, connection.begin() as transaction:
+                connection.execute(
+                    text(
+                        "LOCK TABLE life_result, room_summary, quiz_answer IN ACCESS EXCLUSIVE MODE"
+                    )
+                )
+                yield
+                transaction.rollback()
+        finally:
+            engine.dispose()

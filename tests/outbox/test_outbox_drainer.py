@@ -12,8 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import Database
-from outbox_support import T0, life, quiz, room
+from outbox.outbox_support import T0, Database, life, quiz, room
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff

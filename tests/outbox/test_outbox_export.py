@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from outbox_support import SCENARIO, life, quiz, room
+from outbox.outbox_support import SCENARIO, life, quiz, room
 from redis.asyncio import Redis
 
 from game_server.app import create_app

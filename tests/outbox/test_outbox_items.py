@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from outbox_support import SCENARIO, T0, a_life, life, quiz, room
+from outbox.outbox_support import SCENARIO, T0, a_life, life, quiz, room
 from pydantic import ValidationError
 from redis.crc import key_slot
 
