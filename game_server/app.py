@@ -141,7 +141,9 @@ def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> Fas
         tasks = [
             asyncio.create_task(purge_old_results(results, settings), name="purge"),
             asyncio.create_task(bus.run(), name="room-bus"),
-            asyncio.create_task(hub.heartbeat(), name="presence"),
+            asyncio.create_task(
+                hub.heartbeat(settings.presence_heartbeat_seconds), name="presence"
+            ),
             asyncio.create_task(hub.deadlines(settings.deadline_poll_seconds), name="deadlines"),
             asyncio.create_task(hub.idle_rooms(IDLE_SWEEP_SECONDS), name="idle-rooms"),
             asyncio.create_task(outbox.run(settings.results_flush_seconds), name="outbox"),

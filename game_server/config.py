@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     all decided closes when it comes back and decides, when the grace is over and someone
     decides, at the deadline, or by the host)."""
     round_close_lease_seconds: float = Field(default=10.0, gt=0)
+    presence_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    """How often an instance renews its players' presence (and finds rooms that vanished)."""
+    fault_close_pause_seconds: float = Field(default=0.0, ge=0)
+    """Fault injection for tests only: the closer waits this long after taking a round's lease
+    (so a test can kill or freeze it mid-close). Never set in production."""
     deadline_poll_seconds: float = Field(default=0.5, gt=0)
     results_flush_seconds: float = Field(default=0.5, gt=0)
     """How often each instance copies due rooms' results outboxes (Redis) to SQL."""

@@ -224,6 +224,24 @@ def evolve(state: RoomState, event: RoomEvent) -> RoomState:
     return replace(s, version=s.version + 1)
 
 
+KICKED: Final = "room/kicked"
+ROUND_CLOSED: Final = "rule/round_closed"
+
+
+def decision_refusal(s: RoomState, seated: bool, kicked: bool, round_index: int) -> str | None:
+    """Why a player's decision for ``round_index`` is not taken now (``None``: it is). The
+    hot-path script ``stores/lua/submit.lua`` applies this rule, in this order, on live data."""
+    if not seated:
+        return PLAYER_NOT_FOUND
+    if kicked:
+        return KICKED
+    if s.status is not Status.PLAYING:
+        return WRONG_STATE
+    if s.round != round_index or s.round_state is not RoundState.OPEN:
+        return ROUND_CLOSED
+    return None
+
+
 def invariant_violations(s: RoomState) -> list[str]:
     """What is wrong with a state (empty for every state ``apply`` can reach)."""
     wrong: list[str] = []

@@ -79,9 +79,7 @@ from game_server.service.nicknames import clean_nickname
 from game_server.service.room_stats import game_stats, room_seed, roster_view
 from game_server.stores.results import ResultsStore
 from game_server.stores.room_store import (
-    KEY_KICKED,
     KEY_LOGS,
-    KEY_ONLINE,
     KEY_OUTBOX,
     KEY_PENDING,
     KEY_PLAYERS,
@@ -589,27 +587,12 @@ class RoomService:
                 case _:
                     return Kick(msg.player_id or "", stored.seated)
 
-        def ops(stored: StoredRoom) -> list[Op]:
-            if msg.action != "kick" or not msg.player_id:
-                return []
-            pid = msg.player_id
-            return [
-                Op("sadd", KEY_KICKED, pid),
-                Op("hdel", KEY_PENDING, pid),
-                Op("zrem", KEY_ONLINE, pid),
-            ]
-
         if seconds and msg.action in ("start", "open_round", "resume"):
             # Due at once until the real deadline is written: if this instance dies in between,
             # a poller finds the room and repairs the entry from the room's own state.
             await self.store.add_deadline(ctx.code, now)
-        applied, committed = await self._change(
-            ctx.code,
-            command,
-            ops,
-            seated=msg.player_id if msg.action == "kick" else None,
-            msg_id=mid,
-        )
+        target = msg.player_id if msg.action == "kick" else None
+        applied, committed = await self._change(ctx.code, command, target, mid)
         state = applied.state
         if state.deadline:
             await self.store.add_deadline(ctx.code, state.deadline)
@@ -626,7 +609,6 @@ class RoomService:
         self,
         code: str,
         command: Callable[[StoredRoom], RoomCommand],
-        ops: Callable[[StoredRoom], list[Op]] = lambda _: [],
         seated: str | None = None,
         msg_id: str | None = None,
     ) -> tuple[Applied, Committed]:
@@ -640,7 +622,7 @@ class RoomService:
             if isinstance(result, Refused):
                 raise ProtocolError(result.code, result.reason, msg_id)
             written = await self.store.transition(
-                code, stored.state.version, result.state, result.events, ops(stored)
+                code, stored.state.version, result.state, result.events
             )
             if written is None:
                 raise _gone(msg_id)
@@ -684,6 +666,8 @@ class RoomService:
                 continue
             ctx = await self.context(code)
             players, logs, pending = taken.reads
+            if self.settings.fault_close_pause_seconds:
+                await asyncio.sleep(self.settings.fault_close_pause_seconds)
             return await self._finish_close(ctx, begun.state, players, logs, pending)
         return False
 

@@ -40,7 +40,7 @@ from typing import Any, Final
 from redis.asyncio import Redis
 
 from game_server.outbox.items import OUTBOX_INDEX, outbox_key
-from game_server.room import RoomEvent, RoomState
+from game_server.room import PlayerKicked, RoomEvent, RoomState
 from game_server.stores.room_state import decode_state, encode_state
 
 DEADLINES_KEY: Final = "gig:deadlines"
@@ -252,6 +252,15 @@ class RoomStore:
         args.append(len(fields))
         for name, value in fields.items():
             args += [name, value]
+        # The room state's own keys beside ``meta``: a kick is a member of ``kicked`` (and the
+        # kicked player's open decision and presence go with it).
+        implied = [
+            Op(kind, key, e.player_id)
+            for e in events
+            if isinstance(e, PlayerKicked)
+            for kind, key in (("sadd", KEY_KICKED), ("hdel", KEY_PENDING), ("zrem", KEY_ONLINE))
+        ]
+        ops = [*implied, *ops]
         args.append(len(ops))
         for op in ops:
             args += [op.op, op.key, op.field, op.value]

@@ -26,10 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from game_server.protocol.client import ClientState, hello_message
+from game_server.protocol.outbound import SERVER_MESSAGE
 
 STARTUP_TIMEOUT = 20.0
 STOP_TIMEOUT = 15.0
@@ -234,6 +236,8 @@ class Client:
         self._taken: set[int] = set()
         self._changed = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
+        self.off_protocol: list[str] = []
+        """Frames received that ``protocol/outbound.py`` does not describe."""
         self.closed = False
         self.state = ClientState(prefix=name)
         """What the protocol client knows of this seat (``game_server/protocol/client.py``): it
@@ -269,6 +273,10 @@ class Client:
         try:
             async for raw in ws:
                 message = json.loads(raw)
+                try:  # every frame of every end-to-end test is checked against the protocol
+                    SERVER_MESSAGE.validate_python(message)
+                except ValidationError as exc:
+                    self.off_protocol.append(f"{str(raw)[:300]}: {exc}")
                 self.state.receive(message)
                 self.messages.append(message)
                 self._changed.set()
@@ -340,6 +348,8 @@ class Client:
         deadline = loop.time() + timeout
         while True:
             self._changed.clear()
+            if self.off_protocol:
+                raise ClientError(f"{self.name} got a frame off the protocol: {self.off_protocol}")
             for i, m in enumerate(self.messages):
                 if i not in self._taken and pred(m):
                     self._taken.add(i)
