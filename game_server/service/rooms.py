@@ -637,15 +637,16 @@ class RoomService:
     async def close_round(self, code: str, round_index: int | None, reason: CloseReason) -> bool:
         """Close the round if this instance wins its lease; True when it was closed here."""
         lease = int(self.settings.round_close_lease_seconds * 1000)
+        # One holder per attempt, not per instance: a close of this instance that outlived its
+        # lease must not commit over the one that took the round over.
+        holder = f"{self.instance}/{secrets.token_hex(4)}"
         for _ in range(20):
             now = self.now_ms()
             stored = await self.store.load(code)
             if stored is None:
                 await self.store.forget_room(code)
                 return False
-            begun = room_apply(
-                stored.state, BeginClose(self.instance, now, lease, reason, round_index)
-            )
+            begun = room_apply(stored.state, BeginClose(holder, now, lease, reason, round_index))
             if isinstance(begun, Refused):
                 if reason == "deadline":
                     await self._repair_deadline(code, stored.state)
@@ -668,7 +669,7 @@ class RoomService:
             players, logs, pending = taken.reads
             if self.settings.fault_close_pause_seconds:
                 await asyncio.sleep(self.settings.fault_close_pause_seconds)
-            return await self._finish_close(ctx, begun.state, players, logs, pending)
+            return await self._finish_close(ctx, holder, begun.state, players, logs, pending)
         return False
 
     async def _repair_deadline(self, code: str, state: RoomState) -> None:
@@ -682,6 +683,7 @@ class RoomService:
     async def _finish_close(
         self,
         ctx: RoomContext,
+        holder: str,
         state: RoomState,
         players_raw: Mapping[str, str],
         logs: Mapping[str, str],
@@ -707,7 +709,7 @@ class RoomService:
             ops += await self._save(ctx, players, closer.lives, closer.counterfactuals, False)
         expected = state.version
         for _ in range(20):
-            command = CommitClose(self.instance, state.round, self.now_ms(), extra, over)
+            command = CommitClose(holder, state.round, self.now_ms(), extra, over)
             committed = room_apply(state, command)
             if isinstance(committed, Refused):
                 return False  # another instance took the round over after our lease ran out
@@ -837,11 +839,14 @@ class RoomService:
             room_entry(ctx.code, ctx.scenario.id, ctx.mode, len(players), created, at, stats)
         )
         if self.results is not None:
+            # Within the close's lease: a database that is slow or locked is not waited for
+            # (the write may still land later; the outbox's copy is the same rows, upserted).
+            budget = self.settings.round_close_lease_seconds / 3
             try:
-                await self.results.save_batch(*split_items(items))
+                await asyncio.wait_for(self.results.save_batch(*split_items(items)), budget)
                 return []
-            except Exception:
-                log.warning("results not stored now; they go through the outbox", exc_info=True)
+            except Exception as exc:
+                log.warning("results not stored now (%r); they go through the outbox", exc)
         await self.store.index_outbox(ctx.code, now)
         return [Op("hset", KEY_OUTBOX, field, text) for field, text in items]
 

@@ -38,6 +38,7 @@ from importlib import resources
 from typing import Any, Final
 
 from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
 
 from game_server.outbox.items import OUTBOX_INDEX, outbox_key
 from game_server.room import PlayerKicked, RoomEvent, RoomState
@@ -354,12 +355,21 @@ class RoomStore:
         script, in one pipeline)."""
         keys = RoomKeys(code)
         args = [str(self.ttl_ms), f"{player_id}:{msg_id}", field, str(answer), *item]
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.zadd(OUTBOX_INDEX, {code: now})
-            await self._quiz(
-                keys=[keys.meta, keys.acks, keys.quiz, keys.outbox], args=args, client=pipe
-            )
-            _, reply = await pipe.execute()
+        quiz_keys = [keys.meta, keys.acks, keys.quiz, keys.outbox]
+        reply: Any = None
+        for attempt in range(2):
+            # EVALSHA by hand: redis-py's pipelined scripts ask SCRIPT EXISTS first, every time
+            # (a second round trip); the script is loaded only when Redis says it lacks it.
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.zadd(OUTBOX_INDEX, {code: now})
+                pipe.evalsha(self._quiz.sha, len(quiz_keys), *quiz_keys, *args)
+                try:
+                    _, reply = await pipe.execute()
+                    break
+                except NoScriptError:
+                    if attempt:
+                        raise
+                    await self._r.script_load(self._quiz.script)
         if reply[0] == "gone":
             raise StoreError("room/gone")
         return bool(reply[0] == "dup")

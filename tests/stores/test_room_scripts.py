@@ -183,6 +183,9 @@ async def test_quiz_answers_once_with_its_outbox_item(store: RoomStore, redis: R
     assert not await store.answer_quiz("123456", "p0|quiz", "m1", "p0:pre:q1", 2, item, NOW)
     assert await store.answer_quiz("123456", "p0|quiz", "m1", "p0:pre:q1", 3, item, NOW)
     assert await store.quiz_answers("123456") == {"p0:pre:q1": 2}
+    await redis.script_flush()  # a restarted Redis has no scripts: loaded again, then run
+    assert not await store.answer_quiz("123456", "p0|quiz", "m2", "p0:post:q1", 1, item, NOW)
+    assert await store.quiz_answers("123456") == {"p0:pre:q1": 2, "p0:post:q1": 1}
     assert await redis.hget(RoomKeys("123456").outbox, "quiz:p0:pre:q1") == '{"kind": "quiz"}'
     assert await redis.zscore("gig:outbox", "123456") == NOW
     with pytest.raises(StoreError):
