@@ -328,6 +328,7 @@ class RoomService:
                 if exc.code == "retry":
                     continue
                 raise _refusal(errors.ROOM_FULL if exc.code == "full" else exc.code) from None
+            await self.store.mark_active(code, self.now_ms())
             return Identity(code, player_id), {
                 "type": "joined",
                 "code": code,

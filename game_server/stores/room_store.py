@@ -164,7 +164,6 @@ class PlayerView:
     kicked: bool
     players: int
     decided: int
-    result: str | None
 
     @property
     def seq(self) -> int:
@@ -391,7 +390,7 @@ class RoomStore:
     async def player_view(self, code: str, player_id: str) -> PlayerView | None:
         keys = RoomKeys(code)
         reply = await self._player_view(
-            keys=[keys.meta, keys.players, keys.kicked, keys.logs, keys.pending, keys.results],
+            keys=[keys.meta, keys.players, keys.kicked, keys.logs, keys.pending],
             args=[player_id],
         )
         if reply[0] != "ok":
@@ -404,7 +403,6 @@ class RoomStore:
             kicked=bool(reply[5]),
             players=int(reply[6]),
             decided=int(reply[7]),
-            result=reply[8] or None,
         )
 
     async def room_view(self, code: str, now: int) -> RoomView | None:

@@ -527,3 +527,27 @@ async def test_another_rooms_token_does_not_open_this_room(service: RoomService)
     with pytest.raises(ProtocolError) as refused:
         await service.authenticate(forged)
     assert refused.value.code == errors.BAD_TOKEN
+
+
+async def test_an_idle_room_is_disposed_of_with_its_lives_saved(
+    service: RoomService, redis: Redis, clock: Clock
+) -> None:
+    """A workshop abandoned mid-game: once nobody changed it for ``room_idle_seconds``, the
+    sweep ends it (``game_over``, reason ``idle``), writes every player's end for them and saves
+    every life as far as it got — through the outbox here, where no database answers."""
+    code, host_ident = await workshop(service, players=2, seconds=3600)
+    await host(service, host_ident, "start")
+    for i, pid in enumerate(await player_ids(redis, code)):
+        await service.decide(Identity(code, pid), decide_msg(0, f"i{i}"))
+    await service.drain()
+    assert await service.dispose_idle() == 0  # not idle yet
+    clock.now += service.settings.room_idle_seconds * 1000 + 1
+    assert await service.dispose_idle() == 1
+    over = (await events(redis, code))[-1]
+    assert (over["kind"], over["reason"]) == ("game_over", "idle")
+    lives = [i.row for i in await outbox(redis, code) if isinstance(i, LifeItem)]
+    assert sorted(life.nickname for life in lives) == ["p0", "p1"]
+    ids = await player_ids(redis, code)
+    ends = await service.personal_results(code, ids, over=True)
+    assert all("life_over" in json.loads(ends[pid]) for pid in ids)
+    assert await service.dispose_idle() == 0  # once

@@ -243,7 +243,8 @@ function onError(m) {
     if (p) p.focus();
     return;
   }
-  if (m.code === 'auth/bad_token' || (m.code === 'room/not_found' && H.session)) {
+  if (m.code === 'auth/bad_token' || m.code === 'room/gone'
+      || (m.code === 'room/not_found' && H.session)) {
     if (H.session) dropSession('host.' + H.session.code);
     rememberLast('host', null);
     H.session = null;

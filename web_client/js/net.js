@@ -36,7 +36,7 @@ export function lastCode(kind) {
 }
 
 // Messages that end a session for good: the token is wrong or the room is gone, or kicked.
-const FATAL = ['auth/bad_token', 'room/kicked'];
+const FATAL = ['auth/bad_token', 'room/kicked', 'room/gone'];
 
 export class GameSocket {
   /**

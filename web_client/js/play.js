@@ -388,7 +388,8 @@ function errorText(m) {
 function onError(m) {
   const req = m.request;
   if (m.code === 'room/kicked') { kicked(); return; }
-  if (m.code === 'auth/bad_token' || (m.code === 'room/not_found' && S.session && !S.joining)) {
+  if (m.code === 'auth/bad_token' || m.code === 'room/gone'
+      || (m.code === 'room/not_found' && S.session && !S.joining)) {
     if (S.session) dropSession(S.session.code);
     rememberLast('player', null);
     S.session = null;
