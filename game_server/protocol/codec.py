@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import to_json
 
 from game_server.protocol import errors
 from game_server.protocol.errors import ProtocolError
@@ -20,6 +21,10 @@ def decode(frame: str | bytes) -> ClientMessage:
     size = len(frame) if isinstance(frame, bytes) else len(frame.encode("utf-8", "replace"))
     if size > MAX_FRAME_BYTES:
         raise ProtocolError(errors.TOO_LARGE, f"a message may be at most {MAX_FRAME_BYTES} bytes")
+    try:  # the common case in one pass of pydantic's own JSON parser
+        return _ADAPTER.validate_json(frame)
+    except ValidationError:
+        pass  # not valid: the steps below say why, with the right code
     try:
         raw = json.loads(frame)
     except (ValueError, UnicodeDecodeError):
@@ -53,5 +58,6 @@ def client_msg_id_of(frame: str | bytes) -> str | None:
 
 
 def encode(message: dict[str, object]) -> str:
-    """Server messages are compact JSON with Chinese left readable."""
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    """Server messages are compact JSON with Chinese left readable (pydantic's serializer:
+    several times faster than ``json.dumps``)."""
+    return to_json(message).decode()
