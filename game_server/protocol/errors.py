@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from game_server.protocol.outbound import Error
+
 BAD_JSON: Final = "protocol/bad_json"
 INVALID_MESSAGE: Final = "protocol/invalid_message"
 UNKNOWN_TYPE: Final = "protocol/unknown_type"
@@ -63,6 +65,14 @@ class ProtocolError(Exception):
         self.code = code
         self.message = message
         self.client_msg_id = client_msg_id
+
+    def wire(self) -> Error:
+        """The error as the protocol's outbound message."""
+        if self.client_msg_id is None:
+            return Error(type="error", code=self.code, message=self.message)
+        return Error(
+            type="error", code=self.code, message=self.message, client_msg_id=self.client_msg_id
+        )
 
     def to_message(self) -> dict[str, object]:
         out: dict[str, object] = {"type": "error", "code": self.code, "message": self.message}

@@ -31,6 +31,20 @@ EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 class Outbound(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    def wire(self) -> dict[str, Any]:
+        """The message as its JSON object (the fields it was given)."""
+        return self.model_dump(exclude_unset=True)
+
+    # A message also reads like the JSON object it becomes (tests, the terminal, the bots).
+    def __getitem__(self, key: str) -> Any:
+        return self.wire()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.wire()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.wire().get(key, default)
+
 
 class Welcome(Outbound):
     type: Literal["welcome"]

@@ -43,6 +43,7 @@ from game_server.protocol.codec import encode
 from game_server.protocol.errors import ProtocolError
 from game_server.protocol.messages import CreateRoom, HostAction, QuizAnswer
 from game_server.protocol.messages import Decide as DecideMessage
+from game_server.protocol.outbound import Ack, Joined, RoomCreated, Snapshot
 from game_server.room import (
     BUSY,
     Applied,
@@ -211,7 +212,7 @@ class RoomService:
         self._contexts[code] = (ctx, now)
         return ctx
 
-    async def create_room(self, msg: CreateRoom) -> dict[str, Any]:
+    async def create_room(self, msg: CreateRoom) -> RoomCreated:
         scenario = self.scenarios.get(msg.scenario_id)
         if scenario is None:
             raise ProtocolError(
@@ -265,22 +266,26 @@ class RoomService:
                 break
         else:  # pragma: no cover - a million codes, twenty tries
             raise ProtocolError(errors.INTERNAL, "could not find a free room code")
-        reply: dict[str, Any] = {
-            "type": "room_created",
-            "code": code,
-            "mode": msg.mode,
-            "scenario_id": scenario.id,
-            "rounds": rounds,
-        }
-        if solo:
-            reply["player_id"] = player_id
-            reply["player_token"] = f"{code}.{player_id}.{player_secret}"
-            reply["nickname"] = nickname
-        else:
-            reply["host_token"] = f"{code}.{HOST}.{host_secret}"
+        seat: dict[str, Any] = (
+            {
+                "player_id": player_id,
+                "player_token": f"{code}.{player_id}.{player_secret}",
+                "nickname": nickname,
+            }
+            if solo
+            else {"host_token": f"{code}.{HOST}.{host_secret}"}
+        )
         if self.settings.public_url:
-            reply["join_url"] = f"{self.settings.public_url.rstrip('/')}/?room={code}"
-        return reply
+            seat["join_url"] = f"{self.settings.public_url.rstrip('/')}/?room={code}"
+        return RoomCreated(
+            type="room_created",
+            client_msg_id=msg.client_msg_id,
+            code=code,
+            mode=msg.mode,
+            scenario_id=scenario.id,
+            rounds=rounds,
+            **seat,
+        )
 
     @staticmethod
     def _player_json(nickname: str, secret: str, now: int) -> str:
@@ -299,7 +304,9 @@ class RoomService:
             self.cache.put((ctx.code, ctx.seed, "", len(past)), life)
         return past
 
-    async def join(self, code: str, nickname: str | None) -> tuple[Identity, dict[str, Any]]:
+    async def join(
+        self, code: str, nickname: str | None, msg_id: str = "join"
+    ) -> tuple[Identity, Joined]:
         ctx = await self.context(code, gone=False)
         name = clean_nickname(nickname)
         for _ in range(25):
@@ -329,13 +336,14 @@ class RoomService:
                     continue
                 raise _refusal(errors.ROOM_FULL if exc.code == "full" else exc.code) from None
             await self.store.mark_active(code, self.now_ms())
-            return Identity(code, player_id), {
-                "type": "joined",
-                "code": code,
-                "player_id": player_id,
-                "player_token": f"{code}.{player_id}.{secret}",
-                "nickname": name,
-            }
+            return Identity(code, player_id), Joined(
+                type="joined",
+                client_msg_id=msg_id,
+                code=code,
+                player_id=player_id,
+                player_token=f"{code}.{player_id}.{secret}",
+                nickname=name,
+            )
         raise ProtocolError(errors.INTERNAL, "the room was too busy; try again")
 
     async def authenticate(self, token: str) -> Identity:
@@ -371,7 +379,7 @@ class RoomService:
 
     # --- Snapshots --------------------------------------------------------------------------
 
-    async def snapshot(self, ident: Identity) -> dict[str, Any]:
+    async def snapshot(self, ident: Identity) -> Snapshot:
         """Everything a client needs to draw its screen now (sent on join and on resume)."""
         ctx = await self.context(ident.code)
         if ident.is_host:
@@ -381,8 +389,7 @@ class RoomService:
             # Who is connected is not room state (it comes and goes): the roster has it.
             players = roster_view(view.players, view.kicked, view.pending, None)
             out = self._room_view(ctx, view.meta, len(view.pending), len(view.players))
-            out.update({"type": "snapshot", "role": "host", "seq": view.seq, "players": players})
-            return out
+            return Snapshot(type="snapshot", role="host", seq=view.seq, players=players, **out)
         assert ident.player_id is not None
         pview = await self.store.player_view(ident.code, ident.player_id)
         if pview is None or pview.player is None:
@@ -405,7 +412,7 @@ class RoomService:
         out["last_stage"] = out.pop("stage")
         if life.finished or pview.meta.get("status") == Status.FINISHED:
             out.update(over_view(counterfactual(ctx.scenario, life)))
-        return out
+        return Snapshot.model_validate(out)
 
     @staticmethod
     def _pending_view(raw: str | None) -> dict[str, Any] | None:
@@ -465,7 +472,7 @@ class RoomService:
 
     # --- Player actions ---------------------------------------------------------------------
 
-    async def decide(self, ident: Identity, msg: DecideMessage) -> dict[str, Any]:
+    async def decide(self, ident: Identity, msg: DecideMessage) -> Ack:
         if ident.player_id is None:
             raise ProtocolError(errors.NOT_IN_ROOM, "the host does not play", msg.client_msg_id)
         pid, mid = ident.player_id, msg.client_msg_id
@@ -507,18 +514,18 @@ class RoomService:
         return self._ack(msg, answer)
 
     @staticmethod
-    def _ack(msg: DecideMessage, answer: str) -> dict[str, Any]:
+    def _ack(msg: DecideMessage, answer: str) -> Ack:
         round_text, decided, total, everyone = answer.split("|")
-        return {
-            "type": "ack",
-            "client_msg_id": msg.client_msg_id,
-            "round": int(round_text),
-            "decided": int(decided),
-            "total": int(total),
-            "all_decided": everyone == "1",
-        }
+        return Ack(
+            type="ack",
+            client_msg_id=msg.client_msg_id,
+            round=int(round_text),
+            decided=int(decided),
+            total=int(total),
+            all_decided=everyone == "1",
+        )
 
-    async def answer_quiz(self, ident: Identity, msg: QuizAnswer) -> dict[str, Any]:
+    async def answer_quiz(self, ident: Identity, msg: QuizAnswer) -> Ack:
         if ident.player_id is None:
             raise ProtocolError(errors.NOT_IN_ROOM, "the host does not answer", msg.client_msg_id)
         ctx = await self.context(ident.code)
@@ -547,16 +554,16 @@ class RoomService:
             )
         except StoreError:
             raise _gone(msg.client_msg_id) from None
-        reply: dict[str, Any] = {"type": "ack", "client_msg_id": msg.client_msg_id}
         if msg.phase == "post":
-            # Before the game the answer stays hidden: the room measures what it knew.
-            reply["correct"] = correct
-            reply["answer"] = question.answer
-        return reply
+            return Ack(
+                type="ack", client_msg_id=msg.client_msg_id, correct=correct, answer=question.answer
+            )
+        # Before the game the answer stays hidden: the room measures what it knew.
+        return Ack(type="ack", client_msg_id=msg.client_msg_id)
 
     # --- Host actions -----------------------------------------------------------------------
 
-    async def host_action(self, ident: Identity, msg: HostAction) -> dict[str, Any]:
+    async def host_action(self, ident: Identity, msg: HostAction) -> Ack:
         if not ident.is_host:
             raise ProtocolError(errors.NOT_HOST, "only the host can do that", msg.client_msg_id)
         ctx = await self.context(ident.code)
@@ -566,12 +573,12 @@ class RoomService:
                 if not await self.store.exists(ident.code):
                     raise _gone(mid)
                 raise ProtocolError(errors.ROOM_STATE, "no round is open", mid)
-            return {"type": "ack", "client_msg_id": mid}
+            return Ack(type="ack", client_msg_id=mid)
         if msg.action == "end":
             seq = await self.dispose(ctx, End())
             if seq is None:
                 raise _refusal(errors.ROOM_STATE, mid)
-            return {"type": "ack", "client_msg_id": mid, "seq": seq, "deadline": 0}
+            return Ack(type="ack", client_msg_id=mid, seq=seq, deadline=0)
         seconds = (msg.seconds or ctx.round_seconds) if ctx.mode == "workshop" else 0
         now = self.now_ms()
 
@@ -599,12 +606,7 @@ class RoomService:
             await self.store.add_deadline(ctx.code, state.deadline)
         elif msg.action == "pause":
             await self.store.remove_deadline(ctx.code)
-        return {
-            "type": "ack",
-            "client_msg_id": mid,
-            "seq": committed.seq,
-            "deadline": state.deadline,
-        }
+        return Ack(type="ack", client_msg_id=mid, seq=committed.seq, deadline=state.deadline)
 
     async def _change(
         self,

@@ -23,7 +23,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.websockets import WebSocket
 
-from game_server.protocol.codec import encode
+from game_server.protocol.outbound import Outbound
 from game_server.service.rooms import Identity
 
 log = logging.getLogger(__name__)
@@ -92,8 +92,9 @@ class Connection:
             log.info("closing a slow connection %s", self.id)
             self.close(CLOSE_SLOW)
 
-    def send_message(self, message: dict[str, Any]) -> None:
-        self.send(encode(message))
+    def send_message(self, message: Outbound) -> None:
+        """One typed message (``protocol/outbound.py``), as the fields it was given."""
+        self.send(message.model_dump_json(exclude_unset=True))
 
     def close(self, code: int = 1000) -> None:
         if self.closing:

@@ -14,7 +14,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from game_server.protocol import errors
-from game_server.protocol.codec import client_msg_id_of, decode, encode
+from game_server.protocol.codec import client_msg_id_of, decode
 from game_server.protocol.errors import ProtocolError
 from game_server.protocol.messages import (
     PROTOCOL_VERSION,
@@ -26,6 +26,7 @@ from game_server.protocol.messages import (
     Ping,
     QuizAnswer,
 )
+from game_server.protocol.outbound import Pong, Resumed, Welcome
 from game_server.service.rooms import Identity, RoomService
 from game_server.transport.connections import (
     CLOSE_GONE,
@@ -92,9 +93,7 @@ class Hub:
         if kind == "player_kicked":
             for conn in conns:
                 if conn.identity is not None and conn.identity.player_id == event["player_id"]:
-                    conn.send_message(
-                        ProtocolError(errors.KICKED, "the host removed you").to_message()
-                    )
+                    conn.send_message(ProtocolError(errors.KICKED, "the host removed you").wire())
                     conn.close(CLOSE_KICKED)
         elif kind in ("round_closed", "game_over"):
             players = {
@@ -186,18 +185,18 @@ class Hub:
     @staticmethod
     def _error(conn: Connection, exc: ProtocolError) -> None:
         ERRORS.labels(exc.code).inc()
-        conn.send_message(exc.to_message())
+        conn.send_message(exc.wire())
 
     async def _handle(self, conn: Connection, message: Any) -> None:
         if isinstance(message, Hello):
             await self._hello(conn, message)
         elif isinstance(message, Ping):
-            conn.send_message({"type": "pong"})
+            conn.send_message(Pong(type="pong"))
         elif isinstance(message, CreateRoom):
-            reply = await self.service.create_room(message)
-            reply["client_msg_id"] = message.client_msg_id
-            conn.send_message(reply)
-            token = reply.get("player_token") or reply["host_token"]
+            created = await self.service.create_room(message)
+            conn.send_message(created)
+            token = created.player_token or created.host_token
+            assert token is not None
             await self._enter(conn, await self.service.authenticate(token))
         elif isinstance(message, JoinRoom):
             guesses = self._guesses_from(conn)
@@ -208,13 +207,14 @@ class Hub:
                     message.client_msg_id,
                 )
             try:
-                ident, reply = await self.service.join(message.code, message.nickname)
+                ident, joined = await self.service.join(
+                    message.code, message.nickname, message.client_msg_id
+                )
             except ProtocolError as exc:
                 if exc.code == errors.ROOM_NOT_FOUND:
                     guesses.allow()  # a wrong code costs a token: guessing codes is slow
                 raise
-            reply["client_msg_id"] = message.client_msg_id
-            conn.send_message(reply)
+            conn.send_message(joined)
             await self._enter(conn, ident)
         else:
             who = conn.identity
@@ -233,11 +233,7 @@ class Hub:
         if hello.protocol != PROTOCOL_VERSION:
             raise ProtocolError(errors.VERSION, f"this server speaks protocol {PROTOCOL_VERSION}")
         conn.send_message(
-            {
-                "type": "welcome",
-                "protocol": PROTOCOL_VERSION,
-                "instance": self.service.instance,
-            }
+            Welcome(type="welcome", protocol=PROTOCOL_VERSION, instance=self.service.instance)
         )
         conn.greeted = True  # a refused token below does not undo the hello
         if hello.token is not None:
@@ -271,13 +267,13 @@ class Hub:
         if missed is not None and last_seq is not None:
             seq = missed[-1][0] if missed else last_seq
             # ``seq``: the room's latest, once the missed events that follow are read.
-            conn.send_message({"type": "resumed", "seq": seq, "missed": len(missed)})
+            conn.send_message(Resumed(type="resumed", seq=seq, missed=len(missed)))
             for event_seq, payload in missed:
                 conn.send(f'{{"type":"event","seq":{event_seq},"event":{payload}}}')
         else:
             snapshot = await self.service.snapshot(ident)
-            conn.send(encode(snapshot))
-            seq = int(snapshot["seq"])
+            conn.send_message(snapshot)
+            seq = snapshot.seq
         later = self.registry.make_ready(conn, seq)
         for event_seq, _, event in later:
             await self._follow_up(ident.code, event_seq, event, [conn])

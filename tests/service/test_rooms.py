@@ -26,6 +26,7 @@ from game_server.protocol.messages import (
     HostAction,
     QuizAnswer,
 )
+from game_server.protocol.outbound import Ack
 from game_server.room import Applied, BeginClose, CommitClose
 from game_server.room import apply as room_apply
 from game_server.service.lives import decision_from_text, decode_log
@@ -100,7 +101,7 @@ async def workshop(svc: RoomService, players: int = 3, seconds: int = 60) -> tup
     return created["code"], host
 
 
-async def host(svc: RoomService, ident: Identity, action: str, **kw: Any) -> dict[str, Any]:
+async def host(svc: RoomService, ident: Identity, action: str, **kw: Any) -> Ack:
     return await svc.host_action(
         ident, HostAction(type="host", client_msg_id=f"{action}-{kw}", action=action, **kw)
     )
