@@ -93,7 +93,11 @@ class RoundCloser:
     def play(self, pid: str) -> None:
         scenario, r = self.room.scenario, self.round
         log_text = self.logs.get(pid) or "[]"
-        life = life_of(self.cache, self.room, pid, log_text)
+        # The life after r closed rounds: cached by whoever closed the last round; decoded from
+        # the log only on a miss.
+        life = self.cache.get((self.room.code, self.room.seed, pid, r)) or life_of(
+            self.cache, self.room, pid, log_text
+        )
         # Normally one step (round r); a life that is behind (it should not be, but a room must
         # never stall on one seat) catches up with the defaults.
         while not life.finished and life.round <= r:
