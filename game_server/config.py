@@ -58,7 +58,10 @@ class Settings(BaseSettings):
     join_fanout_max_seats: int = Field(default=100, ge=0)
     """Players are told of each join while the room has at most this many seats; beyond, only
     its hosts are (their lobby screen counts; a player's snapshot has the count)."""
-    redis_max_connections: int = Field(default=200, ge=4)
+    redis_max_connections: int = Field(default=4000, ge=4)
+    """Connections to Redis at most (Redis itself allows 10,000 clients by default): an action
+    in flight holds one for its round trip, so a burst of thousands of reconnecting phones may
+    need thousands for a moment."""
     ws_ping_seconds: float = Field(default=20.0, gt=0)
     """The server pings each socket this often and drops one that does not answer in as long:
     a phone that went silent loses its connection (its seat waits for it to resume)."""
