@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     """Connections to Redis at most (Redis itself allows 10,000 clients by default): an action
     in flight holds one for its round trip, so a burst of thousands of reconnecting phones may
     need thousands for a moment."""
+    health_redis_memory_ratio: float = Field(default=0.95, gt=0, le=1)
+    """``/healthz`` says "not ready" once Redis uses this share of its ``maxmemory``: new
+    players go elsewhere a little before Redis refuses writes (the rest is for the games on)."""
+    health_timeout_seconds: float = Field(default=2.0, gt=0)
+    """How long each of ``/healthz``'s Redis checks may take before it counts as failed."""
     ws_ping_seconds: float = Field(default=20.0, gt=0)
     """The server pings each socket this often and drops one that does not answer in as long:
     a phone that went silent loses its connection (its seat waits for it to resume)."""

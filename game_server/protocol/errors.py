@@ -32,6 +32,12 @@ KICKED: Final = "room/kicked"
 SCENARIO_NOT_FOUND: Final = "content/scenario_not_found"
 JOIN_RATE_LIMITED: Final = "room/join_rate_limited"
 INTERNAL: Final = "server/internal"
+BUSY: Final = "server/busy"
+"""Redis refused the write (its memory is full, or it cannot persist): nothing of the action was
+stored, the connection and the room go on; the same action may be sent again in a while."""
+UNAVAILABLE: Final = "server/unavailable"
+"""Redis did not answer (down, unreachable, timed out, loading, read-only): the action may or may
+not have been stored; sending it again with the same ``client_msg_id`` is safe."""
 
 CODES: Final = (
     BAD_JSON,
@@ -54,6 +60,8 @@ CODES: Final = (
     SCENARIO_NOT_FOUND,
     JOIN_RATE_LIMITED,
     INTERNAL,
+    BUSY,
+    UNAVAILABLE,
 )
 
 

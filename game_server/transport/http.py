@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import time
 from typing import Annotated, Any, Literal
 
 import segno
@@ -18,10 +19,13 @@ from game_server.protocol.errors import ProtocolError
 from game_server.service import plan
 from game_server.service.rooms import HOST, RoomService, _hash
 from game_server.stores.results import ResultsStore
+from game_server.transport.health import Readiness, readiness
 
 router = APIRouter()
 
 CodePath = Annotated[str, "room code"]
+
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 def get_service(request: Request) -> RoomService:
@@ -69,10 +73,30 @@ def join_url(request: Request, code: str) -> str:
     return f"{join_address(request).url}/?room={code}"
 
 
-@router.get("/healthz")
-async def healthz(service: ServiceDep) -> dict[str, Any]:
-    await service.store.redis.ping()
-    return {"status": "ok", "instance": service.instance}
+@router.get("/healthz", response_model=Readiness)
+async def healthz(service: ServiceDep, request: Request) -> JSONResponse:
+    """Readiness (``transport/health.py``): 200 when Redis answers, takes a write and has
+    memory headroom; else 503 naming the failed checks, so a load balancer sends players
+    elsewhere."""
+    settings = request.app.state.settings
+    ready = await readiness(
+        service.store.redis,
+        service.instance,
+        now_ms=int(time.time() * 1000),
+        max_ratio=settings.health_redis_memory_ratio,
+        timeout=settings.health_timeout_seconds,
+    )
+    return JSONResponse(
+        ready.model_dump(mode="json"),
+        status_code=200 if not ready.failed else 503,
+        headers=NO_STORE,
+    )
+
+
+@router.get("/livez")
+async def livez(service: ServiceDep) -> dict[str, Any]:
+    """Liveness: the process is up and serving HTTP (nothing else is asked)."""
+    return {"status": "alive", "instance": service.instance}
 
 
 @router.get("/metrics")
@@ -188,9 +212,6 @@ async def calculator(
         },
         "note": "today's yuan, no interest on the account, average wage held constant",
     }
-
-
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 @router.post("/api/plan")

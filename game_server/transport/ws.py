@@ -28,6 +28,7 @@ from game_server.protocol.messages import (
 )
 from game_server.protocol.outbound import Pong, Resumed, Welcome
 from game_server.service.rooms import Identity, RoomService
+from game_server.transport import redis_faults
 from game_server.transport.connections import (
     CLOSE_GONE,
     CLOSE_KICKED,
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 PRESENCE_SECONDS = 45.0
 HEARTBEAT_SECONDS = 15.0
 FLOOD_CLOSE_AFTER = 200
+HOST_WARNING_SECONDS = 5.0
+"""A room's hosts are warned that Redis refuses their players' actions at most this often."""
 
 MESSAGES = Counter("gig_ws_messages_total", "Client messages received", ["type"])
 ERRORS = Counter("gig_ws_errors_total", "Errors sent to clients", ["code"])
@@ -62,6 +65,8 @@ class Hub:
         self.service = service
         self.registry = registry
         self.wrong_codes: dict[str, RateLimit] = {}
+        self._warn_throttle = redis_faults.Throttle(HOST_WARNING_SECONDS)
+        self._log_throttle = redis_faults.Throttle(HOST_WARNING_SECONDS)
 
     def _guesses_from(self, conn: Connection) -> RateLimit:
         """Wrong room codes allowed from one address: 20 at once, then one every 6 seconds.
@@ -153,9 +158,14 @@ class Hub:
                     self._error(conn, exc)
                     if exc.code == errors.ROOM_GONE and conn.identity is not None:
                         self.room_gone(conn.identity.code)  # everyone here in that room
-                except Exception:
-                    log.exception("handling a message")
-                    self._error(conn, ProtocolError(errors.INTERNAL, "something went wrong"))
+                except Exception as exc:
+                    answer = redis_faults.refusal(exc, getattr(message, "client_msg_id", None))
+                    if answer is None:
+                        log.exception("handling a message")
+                        answer = ProtocolError(errors.INTERNAL, "something went wrong")
+                    else:  # Redis full or failing: typed, the connection and the room go on
+                        self._redis_refused(conn, exc)
+                    self._error(conn, answer)
         finally:
             CONNECTIONS.dec()
             ident = conn.identity
@@ -174,6 +184,20 @@ class Hub:
                 )
             conn.close(conn.close_code)
             await writer
+
+    def _redis_refused(self, conn: Connection, exc: Exception) -> None:
+        """Redis refused or failed a client's action (the client gets its typed error): warn
+        the room's hosts here, and the log, at most every few seconds each."""
+        reason = redis_faults.reason_of(exc)
+        assert reason is not None
+        now = asyncio.get_running_loop().time()
+        if self._log_throttle.due(reason, now):
+            log.warning("Redis refused a client's action (%s): %s", reason, exc)
+        who = conn.identity
+        if who is not None and who.player_id is not None and self._warn_throttle.due(who.code, now):
+            warning = redis_faults.host_warning(reason).wire()
+            self.registry.send_to_hosts(who.code, warning.model_dump_json(exclude_unset=True))
+            ERRORS.labels(warning.code).inc()
 
     @staticmethod
     async def _quietly(coro: Any) -> None:
@@ -286,7 +310,8 @@ class Hub:
             for code in list(self.registry.rooms):
                 try:
                     await self.check_room(code)
-                except Exception:
+                except Exception as exc:
+                    redis_faults.count_background(exc, "presence")
                     log.warning("presence update failed", exc_info=True)
 
     async def check_room(self, code: str) -> None:
@@ -312,7 +337,8 @@ class Hub:
             await asyncio.sleep(every)
             try:
                 await self.service.poll_deadlines()
-            except Exception:
+            except Exception as exc:
+                redis_faults.count_background(exc, "deadlines")
                 log.warning("deadline poll failed", exc_info=True)
 
     async def idle_rooms(self, every: float) -> None:
@@ -321,5 +347,6 @@ class Hub:
             await asyncio.sleep(every)
             try:
                 await self.service.dispose_idle()
-            except Exception:
+            except Exception as exc:
+                redis_faults.count_background(exc, "idle")
                 log.warning("idle room sweep failed", exc_info=True)

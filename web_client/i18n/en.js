@@ -371,6 +371,8 @@ export default {
   'err.content/scenario_not_found': 'No such person.',
   'err.protocol/rate_limited': 'Too fast. Please slow down.',
   'err.server/internal': 'The server had a problem. Please try again.',
+  'err.server/busy': 'The server is full right now, so this was not saved. Please try again in a minute.',
+  'err.server/unavailable': 'The server cannot reach its game store right now. Please try again in a moment.',
 
   'host.title': 'Host a workshop',
   'host.intro': 'Pick a person and the length of a round, then open a room. Everyone joins by scanning the QR code.',
@@ -405,6 +407,9 @@ export default {
   'host.pause': 'Pause',
   'host.resumeRound': 'Resume',
   'host.closing': 'Closing…',
+  'host.warn.title': 'The server has a problem:',
+  'host.warn.server/busy': 'its storage is full, so players\' choices are not being saved. Ask whoever runs the server to free memory (Redis maxmemory); the game goes on from where it is once that is done.',
+  'host.warn.server/unavailable': 'it cannot reach its storage (Redis), so players\' actions are failing. Ask whoever runs the server; the game goes on once it is back.',
   'host.end': 'End the game',
   'host.end.sure': 'End the whole game now?',
   'host.end.yes': 'Yes, end it',

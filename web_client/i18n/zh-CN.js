@@ -382,6 +382,8 @@ export default {
   'err.content/scenario_not_found': '没有这个人物。',
   'err.protocol/rate_limited': '点得太快了，请慢一点。',
   'err.server/internal': '服务器出了点问题，请再试一次。',
+  'err.server/busy': '服务器现在满了，这一步没有保存。请过一分钟再试。',
+  'err.server/unavailable': '服务器暂时连不上游戏数据，请稍后再试。',
 
   // 主持人
   'host.title': '主持工作坊',
@@ -417,6 +419,9 @@ export default {
   'host.pause': '暂停',
   'host.resumeRound': '继续',
   'host.closing': '正在结算…',
+  'host.warn.title': '服务器出问题了：',
+  'host.warn.server/busy': '存储已满，玩家的选择现在保存不了。请负责服务器的人释放内存（Redis maxmemory）；处理好后游戏从当前进度继续。',
+  'host.warn.server/unavailable': '连不上存储（Redis），玩家的操作现在会失败。请联系负责服务器的人；恢复后游戏继续。',
   'host.end': '结束游戏',
   'host.end.sure': '确定现在结束整个游戏吗？',
   'host.end.yes': '是的，结束',

@@ -29,6 +29,7 @@ const H = {
   needPasscode: false,
   creating: false,
   endConfirm: false,
+  warning: null, // 'server/busy' or 'server/unavailable' while the server refuses or fails writes
   panelOpen: false,
   report: null,
   reportError: '',
@@ -112,9 +113,9 @@ function onMessage(m) {
       try { history.replaceState(null, '', 'host.html?room=' + m.code); } catch (e) { /* */ }
       break;
     }
-    case 'snapshot': onSnapshot(m); break;
-    case 'event': onEvent(m.event); break;
-    case 'ack': break;
+    case 'snapshot': clearWarning(); onSnapshot(m); break;
+    case 'event': clearWarning(); onEvent(m.event); break;
+    case 'ack': clearWarning(); break;
     case 'error': onError(m); break;
     default: break;
   }
@@ -261,8 +262,28 @@ function onError(m) {
     render();
     return;
   }
+  if (m.code === 'server/busy' || m.code === 'server/unavailable') {
+    // The server's storage refuses or fails writes: a banner that stays until it writes again
+    // (an ack or an event), not a toast that the trainer may miss while facing the room.
+    if (H.warning !== m.code) announce(t('host.warn.' + m.code));
+    H.warning = m.code;
+    render();
+    return;
+  }
   const key = 'err.' + m.code;
   toast(t(key) === key ? (m.message || m.code) : t(key), 'error');
+}
+
+function clearWarning() {
+  if (!H.warning) return;
+  H.warning = null;
+  renderLight();
+}
+
+function warningBanner() {
+  if (!H.warning) return null;
+  return h('div', { class: 'host-warning', id: 'host-warning', role: 'alert', 'data-testid': 'host-warning', 'data-code': H.warning },
+    h('strong', null, t('host.warn.title')), ' ', h('span', null, t('host.warn.' + H.warning)));
 }
 
 // --- The roster and the quiz report, polled ---------------------------------------------------
@@ -416,6 +437,8 @@ function renderRoom(root) {
       h('p', { class: 'stage-kicker', id: 'host-status', 'data-testid': 'host-status' }, statusText()),
       h('h1', { class: 'stage-title', id: 'stage-title', tabindex: '-1' }, screen.title)),
     step === 'lobby' ? null : joinStrip(c));
+  const warning = warningBanner();
+  if (warning) stage.appendChild(warning);
   stage.appendChild(head);
   stage.appendChild(h('section', { class: 'stage-body', 'aria-labelledby': 'stage-title' }, screen.body));
   stage.appendChild(h('footer', { class: 'stage-foot' }, controls(step, screen)));
