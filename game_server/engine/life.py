@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from game_server.content.schema import City, EventDef, EventKind, Job, Scenario
-from game_server.engine import errors, mortality, policy
+from game_server.engine import costs, errors, mortality, policy
+from game_server.engine.costs import HOURS_INCOME
 from game_server.engine.decisions import Decisions, Hours, MedicalChoice, PensionChoice
 from game_server.engine.errors import RuleViolation
 from game_server.engine.events import (
@@ -42,13 +43,10 @@ from game_server.engine.state import (
 
 # --- Game-design constants (not policy: see docs/game-design.md for why these values) ---------
 
-HOURS_INCOME = {Hours.PART_TIME: 0.55, Hours.FULL_TIME: 1.0, Hours.LONG_HOURS: 1.3}
 HOURS_ACCIDENT = {Hours.PART_TIME: 0.5, Hours.FULL_TIME: 1.0, Hours.LONG_HOURS: 1.6}
 HOURS_HEALTH_WEAR = {Hours.PART_TIME: 0.1, Hours.FULL_TIME: 0.3, Hours.LONG_HOURS: 1.0}
 """Lasting wear a year of work leaves (it lowers the health one can recover to)."""
 HOURS_ILLNESS = {Hours.PART_TIME: 1.0, Hours.FULL_TIME: 1.0, Hours.LONG_HOURS: 1.3}
-RETIRED_LIVING_SHARE = 0.8
-"""Living costs fall in retirement (no commuting, no work costs)."""
 AGE_DECLINE_FROM = 40
 AGE_DECLINE_PER_YEAR = 0.8
 """From 40 the health one can recover to falls by 0.8 a year (32 points by 80)."""
@@ -439,10 +437,7 @@ class _StagePlay:
         """What stays the same every year of the stage, worked out once."""
         d, city, sc, st = self.d, self.city, self.sc, self.state
         household = sc.persona.household_size.value
-        living = city.living_cost_monthly.value * 12 * household
-        if not self.working:
-            living *= RETIRED_LIVING_SHARE
-        self.living_year = living
+        self.living_year = costs.living_yearly(sc, city, self.working)
         self.subsistence_year = city.minimum_living_standard_monthly.value * 12 * household
         self.poverty_line_year = self.subsistence_year
         self.income_year = 0.0
@@ -472,13 +467,7 @@ class _StagePlay:
             self.arrears_months = (12 - part) % 12
         self.employee_payment: tuple[float, float, float] | None = None
         if self.working and d.pension is PensionChoice.EMPLOYEE:
-            avg = city.average_wage_monthly.value
-            base = policy.contribution_base(
-                d.pension_base_pct, avg, city.pension_base_floor.value,
-                city.pension_base_ceiling.value,
-            )  # fmt: skip
-            payment, to_account = policy.yearly_flexible_contribution(base)
-            self.employee_payment = (payment, to_account, base / avg)
+            self.employee_payment = costs.employee_pension_yearly(city, d.pension_base_pct)
         self.residents_tier = d.residents_tier if d.pension is PensionChoice.RESIDENTS else 0
         local = city.residents_pension_subsidies
         self.residents_subsidy = policy.residents_contribution_subsidy(
@@ -486,18 +475,10 @@ class _StagePlay:
             city.residents_pension_tiers,
             local.by_tier if local is not None else None,
         )
-        self.medical_premium = 0.0
-        if d.medical is MedicalChoice.RESIDENTS:
-            self.medical_premium = city.residents_medical_premium_yearly.value
-        elif d.medical is MedicalChoice.EMPLOYEE:
-            self.medical_premium = (
-                city.employee_medical_rate.value * city.pension_base_floor.value * 12
-            )
+        self.medical_premium = costs.medical_premium_yearly(city, d.medical)
         self.employee_medical_years_needed = city.employee_medical_years_for_retirement.value
         self.accident_premium = (
-            sc.commercial_accident_insurance.premium_yearly.value
-            if self.working and d.accident_insurance
-            else None
+            costs.accident_premium_yearly(sc) if self.working and d.accident_insurance else None
         )
 
     # The stage ------------------------------------------------------------------------------

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 from game_server.content.schema import EventKind, Scenario
 from game_server.engine import mortality
+from game_server.engine.costs import RETIRED_LIVING_SHARE
 from game_server.engine.decisions import MedicalChoice, PensionChoice
 from game_server.engine.events import Happening, LifeEnded, Moved, PayingOnEnded, Retired
-from game_server.engine.life import RETIRED_LIVING_SHARE
 from game_server.engine.state import LifeState, Phase
 
 OLD_AGE_POINTS = 350
