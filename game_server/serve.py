@@ -14,6 +14,7 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from game_server.app import create_app, direct_websocket
 from game_server.config import Settings
 from game_server.lan import is_loopback_host, lan_addresses
+from game_server.log_privacy import log_config
 from game_server.stores.embedded_redis import EmbeddedRedis
 
 WS_MAX_BYTES = 64 * 1024
@@ -86,6 +87,8 @@ def serve(settings: Settings | None = None) -> None:
             forwarded_allow_ips=settings.forwarded_allow_ips,
             timeout_graceful_shutdown=10,
             log_level="info",
+            # Request lines without the client's address or the query string (log_privacy.py).
+            log_config=log_config(),
         )
     finally:
         if embedded is not None:
