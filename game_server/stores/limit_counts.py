@@ -80,7 +80,7 @@ class LimitCounts:
             value = await self._r.get(SALT_KEY)
             if value is None:  # pragma: no cover - deleted between the two commands
                 raise RuntimeError("the limits salt vanished from Redis")
-            self._salt = str(value)
+            self._salt = value.decode() if isinstance(value, bytes) else str(value)
         return self._salt
 
     async def take_creation(self, kind: RoomKind, address: str, now_ms: int) -> Taken:
