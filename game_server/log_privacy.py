@@ -30,7 +30,7 @@ def without_query(text: str) -> str:
 
 
 class PrivateRequests(logging.Filter):
-    """Rewrites uvicorn's request lines: the address becomes ``-``, a path loses its query."""
+    """Rewrites uvicorn's request lines: the address goes, a path loses its query string."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if (
@@ -43,7 +43,13 @@ class PrivateRequests(logging.Filter):
                 without_query(a) if isinstance(a, str) and a.startswith("/") else a
                 for a in record.args[1:]
             )
-            record.args = (HIDDEN, *rest)
+            if record.name == "uvicorn.access":
+                # uvicorn's access formatter unpacks five arguments (its format, from
+                # log_config, leaves the address out).
+                record.args = (HIDDEN, *rest)
+            else:
+                record.msg = record.msg.removeprefix("%s - ")
+                record.args = rest
         return True
 
 

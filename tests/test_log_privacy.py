@@ -32,7 +32,7 @@ def test_request_lines_lose_the_address_and_the_query() -> None:
     for r in (access, handshake, other):
         assert PrivateRequests().filter(r)
     assert access.getMessage() == '- - "GET /api/rooms/482913/export.csv HTTP/1.1" 200'
-    assert handshake.getMessage() == '- - "WebSocket /ws" [accepted]'
+    assert handshake.getMessage() == '"WebSocket /ws" [accepted]'
     assert other.getMessage() == "Started server process [42]"
     assert without_query("/a?b=c?d") == "/a"
 
@@ -59,6 +59,6 @@ def test_uvicorns_loggers_write_no_address_and_no_query() -> None:
                 logging.getLogger(name).removeHandler(handler)
     written = stream.getvalue()
     assert '"GET /x HTTP/1.1" 401' in written
-    assert '"WebSocket /ws" [accepted]' in written
+    assert 'INFO:     "WebSocket /ws" [accepted]' in written
     assert "203.0.113.9" not in written
     assert SECRET not in written
