@@ -19,6 +19,11 @@ NOW = 1_765_000_000_000  # ms
 HOUR_START = NOW // HOUR_MS * HOUR_MS
 
 
+def text(value: bytes | str | None) -> str:
+    assert isinstance(value, bytes)
+    return value.decode()
+
+
 async def test_room_starts_are_counted_per_kind_address_and_hour(
     redis_client: redis.asyncio.Redis,
 ) -> None:
@@ -43,14 +48,14 @@ async def test_the_address_is_not_written_and_the_counter_expires(
     ends."""
     counts = LimitCounts(redis_client)
     taken = await counts.take_creation("solo", ADDRESS, NOW)
-    salt = (await redis_client.get(SALT_KEY)).decode()
+    salt = text(await redis_client.get(SALT_KEY))
     assert await LimitCounts(redis_client).salt() == salt
     assert taken.key == creation_key("solo", NOW, pseudonym(salt, ADDRESS))
-    keys = [k.decode() for k in await redis_client.keys("*")]
+    keys = [text(k) for k in await redis_client.keys("*")]
     assert sorted(keys) == sorted([SALT_KEY, taken.key])
     for key in keys:
         assert ADDRESS not in key
-        assert ADDRESS not in (await redis_client.get(key)).decode()
+        assert ADDRESS not in text(await redis_client.get(key))
     ttl = await redis_client.ttl(taken.key)
     expected = counter_ttl_seconds(NOW)
     assert expected - 5 <= ttl <= expected
