@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import logging
 from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
 
 from uvicorn.config import LOGGING_CONFIG
 
@@ -51,6 +52,17 @@ class PrivateRequests(logging.Filter):
                 record.msg = record.msg.removeprefix("%s - ")
                 record.args = rest
         return True
+
+
+def without_password(url: str) -> str:
+    """A service URL as it may be printed: its password replaced by ``***``
+    (``postgresql+psycopg://gig:pw@db/giglife`` -> ``postgresql+psycopg://gig:***@db/giglife``)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 def log_config() -> dict[str, Any]:

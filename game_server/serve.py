@@ -14,7 +14,7 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from game_server.app import create_app, direct_websocket
 from game_server.config import Settings
 from game_server.lan import is_loopback_host, lan_addresses
-from game_server.log_privacy import log_config
+from game_server.log_privacy import log_config, without_password
 from game_server.stores.embedded_redis import EmbeddedRedis
 
 WS_MAX_BYTES = 64 * 1024
@@ -66,7 +66,7 @@ def serve(settings: Settings | None = None) -> None:
         embedded = EmbeddedRedis(settings.data_dir / "redis")
         settings = settings.model_copy(update={"redis_url": embedded.start()})
         print(f"Redis (embedded): {settings.redis_url}, data in {settings.data_dir / 'redis'}")
-    print(f"Results: {settings.effective_database_url}")
+    print(f"Results: {without_password(settings.effective_database_url)}")
     port = settings.port
     for line in where_to_join(settings, lan_addresses()):
         print(line)

@@ -238,4 +238,4 @@ def test_container_logs_are_rotated(services: dict[str, dict[str, Any]]) -> None
         logging = services[name].get("logging")
         assert logging, f"{name} keeps its logs forever"
         assert logging["driver"] == "json-file"
-        assert logging["options"]["max-size"] and logging["options"]["max-file"]
+        assert logging["options"] == {"max-size": "10m", "max-file": "3"}

@@ -6,7 +6,7 @@ import io
 import logging
 import logging.config
 
-from game_server.log_privacy import PrivateRequests, log_config, without_query
+from game_server.log_privacy import PrivateRequests, log_config, without_password, without_query
 
 SECRET = "482913.host.Zk9sbG9yZW0taXBzdW0"
 
@@ -62,3 +62,13 @@ def test_uvicorns_loggers_write_no_address_and_no_query() -> None:
     assert 'INFO:     "WebSocket /ws" [accepted]' in written
     assert "203.0.113.9" not in written
     assert SECRET not in written
+
+
+def test_service_urls_are_printed_without_their_password() -> None:
+    assert (
+        without_password("postgresql+psycopg://gig:pa%40ss@postgres:5432/giglife")
+        == "postgresql+psycopg://gig:***@postgres:5432/giglife"
+    )
+    assert without_password("redis://:secret@redis:6379/0") == "redis://:***@redis:6379/0"
+    assert without_password("sqlite:////app/var/gig-life.db") == "sqlite:////app/var/gig-life.db"
+    assert without_password("redis://redis:6379/0") == "redis://redis:6379/0"
