@@ -33,10 +33,12 @@ from game_server.outbox.drainer import OutboxDrainer
 from game_server.protocol.errors import ProtocolError
 from game_server.service.rooms import RoomService
 from game_server.stores.embedded_redis import EmbeddedRedis
+from game_server.stores.limit_counts import LimitCounts
 from game_server.stores.results import ResultsStore
 from game_server.stores.room_store import RoomStore
 from game_server.transport.connections import Registry, RoomBus
 from game_server.transport.http import protocol_error_status, router
+from game_server.transport.limits import AddressLimits
 from game_server.transport.ws import Hub
 
 log = logging.getLogger(__name__)
@@ -95,7 +97,7 @@ def direct_websocket(app: FastAPI) -> ASGIApp:
 
     async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket" and scope["path"] == "/ws":
-            await app.state.hub.serve(WebSocket(scope, receive, send))
+            await app.state.limits.admit(WebSocket(scope, receive, send), app.state.hub.serve)
         else:
             await app(scope, receive, send)
 
@@ -130,7 +132,9 @@ def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> Fas
         )
         service = RoomService(store, scenarios, settings, results)
         registry = Registry(settings.join_fanout_max_seats)
-        hub = Hub(service, registry)
+        limits = AddressLimits(settings, LimitCounts(redis))
+        hub = Hub(service, registry, limits)
+        app.state.limits = limits
         bus = RoomBus(redis, store.events_since, hub.on_event, hub.on_passing)
         registry.bus = bus
         app.state.settings = settings
@@ -179,7 +183,7 @@ def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> Fas
 
     @app.websocket("/ws")
     async def websocket(ws: WebSocket) -> None:
-        await app.state.hub.serve(ws)
+        await app.state.limits.admit(ws, app.state.hub.serve)
 
     web_dir = Path(settings.web_dir)
     if web_dir.is_dir():

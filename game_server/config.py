@@ -76,7 +76,29 @@ class Settings(BaseSettings):
     client's address (for the wrong-room-code limit) is the last entry not added by one."""
 
     trainer_passcode: str | None = None
-    """When set, creating a workshop room needs it (for public deployments)."""
+    """When set, creating a workshop room needs it (for public deployments); a room created with
+    it is not counted against ``workshops_per_address_hour``."""
+
+    # Limits that hold in public (docs/protocol.md, "Limits"). A venue puts every phone behind
+    # one public address (its NAT), so per-address limits count what one venue may need, not
+    # what one person does.
+    workshops_per_address_hour: int = Field(default=30, ge=1)
+    """Workshop rooms one address may start in an hour (counted in Redis, for every instance
+    together) without the trainer passcode: a venue with a few trainers starts a handful."""
+    solo_games_per_address_hour: int = Field(default=1000, ge=1)
+    """Solo games one address may start in an hour: a class of a few hundred phones behind one
+    NAT, each playing two or three lives, stays under it."""
+    connections_per_address: int = Field(default=4000, ge=1)
+    """WebSockets one address may hold open on one instance: a live demo of 2,000 phones behind
+    one NAT, each of which may briefly hold a second socket while it reconnects after a Wi-Fi
+    drop (the dead one lingers until the ping times out, up to 40 s)."""
+    max_live_rooms: int = Field(default=50_000, ge=1)
+    """Rooms that may live in Redis at once, for the whole deployment (any instance serves any
+    room, so the bound is on what Redis holds, not per instance)."""
+    limit_exempt_addresses: list[str] = ["127.0.0.1", "::1"]
+    """Addresses the per-address limits above do not apply to: this machine itself (a trainer
+    hosting from ``localhost``, the load tests). Behind a proxy, set ``FORWARDED_ALLOW_IPS`` to
+    it, or every player has the proxy's address."""
     results_retention_days: int = Field(default=365, ge=1)
     cors_origins: list[str] = []
 

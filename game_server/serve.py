@@ -14,6 +14,7 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from game_server.app import create_app, direct_websocket
 from game_server.config import Settings
 from game_server.lan import is_loopback_host, lan_addresses
+from game_server.log_privacy import log_config, without_password
 from game_server.stores.embedded_redis import EmbeddedRedis
 
 WS_MAX_BYTES = 64 * 1024
@@ -65,7 +66,7 @@ def serve(settings: Settings | None = None) -> None:
         embedded = EmbeddedRedis(settings.data_dir / "redis")
         settings = settings.model_copy(update={"redis_url": embedded.start()})
         print(f"Redis (embedded): {settings.redis_url}, data in {settings.data_dir / 'redis'}")
-    print(f"Results: {settings.effective_database_url}")
+    print(f"Results: {without_password(settings.effective_database_url)}")
     port = settings.port
     for line in where_to_join(settings, lan_addresses()):
         print(line)
@@ -86,6 +87,8 @@ def serve(settings: Settings | None = None) -> None:
             forwarded_allow_ips=settings.forwarded_allow_ips,
             timeout_graceful_shutdown=10,
             log_level="info",
+            # Request lines without the client's address or the query string (log_privacy.py).
+            log_config=log_config(),
         )
     finally:
         if embedded is not None:

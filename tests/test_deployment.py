@@ -208,3 +208,34 @@ def test_the_image_serves_the_game_as_a_non_root_user(dockerfile: str) -> None:
     assert any(
         name == "RUN" and "pip install --no-cache-dir" in args for name, args in instructions
     )
+
+
+def test_nginx_logs_no_client_address_and_no_query_string(nginx_conf: str) -> None:
+    """Every access_log names a log_format (or is off), and the formats write only the time,
+    the method, the path without its query string (``$uri``), the protocol, the status, the
+    size and the time taken: no client address, no ``$request`` or ``$args`` (docs/security.md).
+    """
+    formats = dict(re.findall(r"log_format\s+(\w+)\s+((?:'[^']*'\s*)+);", nginx_conf))
+    assert formats
+    allowed = {
+        "time_iso8601",
+        "request_method",
+        "uri",
+        "server_protocol",
+        "status",
+        "body_bytes_sent",
+        "request_time",
+    }
+    for body in formats.values():
+        assert set(re.findall(r"\$(\w+)", body)) <= allowed, body
+    for target in re.findall(r"^\s*access_log\s+([^;]+);", nginx_conf, re.M):
+        parts = target.split()
+        assert parts == ["off"] or (len(parts) == 2 and parts[1] in formats), target
+
+
+def test_container_logs_are_rotated(services: dict[str, dict[str, Any]]) -> None:
+    for name in ("game1", "game2", "lb"):
+        logging = services[name].get("logging")
+        assert logging, f"{name} keeps its logs forever"
+        assert logging["driver"] == "json-file"
+        assert logging["options"] == {"max-size": "10m", "max-file": "3"}

@@ -137,9 +137,13 @@ def room_entry(
     created_at: datetime,
     finished_at: datetime | None,
     stats: Mapping[str, JsonValue],
+    host_token_hash: str | None = None,
 ) -> tuple[str, str]:
     """The outbox field and value of the room's summary (``finished_at`` ``None``: still
-    playing). Versions are ordered by ``finished_at``, else ``created_at``."""
+    playing). Versions are ordered by ``finished_at``, else ``created_at``.
+
+    ``host_token_hash``: the room's ``host_th`` (the SHA-256 of its host token), kept with the
+    summary so the trainer can export the results after the room expired from Redis."""
     row = RoomSummaryCreate(
         room_code=room_code,
         scenario_id=scenario_id,
@@ -148,6 +152,7 @@ def room_entry(
         created_at=created_at,
         finished_at=finished_at,
         stats=dict(stats),
+        host_token_hash=host_token_hash,
     )
     return ROOM_FIELD, _text(RoomItem(row=row))
 

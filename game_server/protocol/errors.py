@@ -31,6 +31,13 @@ PLAYER_NOT_FOUND: Final = "room/player_not_found"
 KICKED: Final = "room/kicked"
 SCENARIO_NOT_FOUND: Final = "content/scenario_not_found"
 JOIN_RATE_LIMITED: Final = "room/join_rate_limited"
+CREATE_RATE_LIMITED: Final = "room/create_rate_limited"
+"""Too many rooms started from one address in the hour (``WORKSHOPS_PER_ADDRESS_HOUR``,
+``SOLO_GAMES_PER_ADDRESS_HOUR``)."""
+TOO_MANY_ROOMS: Final = "server/too_many_rooms"
+"""The deployment holds ``MAX_LIVE_ROOMS`` live rooms: no new one until some end."""
+TOO_MANY_CONNECTIONS: Final = "server/too_many_connections"
+"""One address has ``CONNECTIONS_PER_ADDRESS`` connections open on this instance."""
 INTERNAL: Final = "server/internal"
 BUSY: Final = "server/busy"
 """Redis refused the write (its memory is full, or it cannot persist): nothing of the action was
@@ -59,6 +66,9 @@ CODES: Final = (
     KICKED,
     SCENARIO_NOT_FOUND,
     JOIN_RATE_LIMITED,
+    CREATE_RATE_LIMITED,
+    TOO_MANY_ROOMS,
+    TOO_MANY_CONNECTIONS,
     INTERNAL,
     BUSY,
     UNAVAILABLE,

@@ -839,7 +839,17 @@ class RoomService:
         meta = await self.store.meta(ctx.code)
         created = _utc(int(meta.get("created") or now))
         items.append(
-            room_entry(ctx.code, ctx.scenario.id, ctx.mode, len(players), created, at, stats)
+            room_entry(
+                ctx.code,
+                ctx.scenario.id,
+                ctx.mode,
+                len(players),
+                created,
+                at,
+                stats,
+                # so the trainer can export for as long as SQL keeps the results
+                host_token_hash=meta.get("host_th") or None,
+            )
         )
         if self.results is not None:
             # Within the close's lease: a database that is slow or locked is not waited for

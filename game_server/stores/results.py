@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -288,6 +289,11 @@ class RoomSummaryBase(SQLModel):
     """Group statistics (mean score, share insured per round, risk-pool results...)."""
 
 
+HOST_TOKEN_HASH_LENGTH = 64
+"""A SHA-256 in hex."""
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
 class RoomSummary(RoomSummaryBase, table=True):
     __tablename__ = "room_summary"
     __table_args__ = (CheckConstraint("mode IN ('solo', 'workshop')", name="ck_room_summary_mode"),)
@@ -295,10 +301,22 @@ class RoomSummary(RoomSummaryBase, table=True):
     revision: int = Field(
         default=0, sa_type=BigInteger, nullable=False, sa_column_kwargs=_REVISION_COLUMN
     )
+    host_token_hash: str | None = Field(default=None, max_length=HOST_TOKEN_HASH_LENGTH)
+    """The SHA-256 of the room's host token (migration 0003): the export checks it once the
+    room is gone from Redis. Never exported (``RoomSummaryPublic`` has no such field)."""
 
 
 class RoomSummaryCreate(RoomSummaryBase):
-    pass
+    host_token_hash: str | None = None
+    """SHA-256 (hex) of the host token; ``None``: keep the one stored (a version written
+    without it never erases it)."""
+
+    @field_validator("host_token_hash")
+    @classmethod
+    def _a_sha256(cls, value: str | None) -> str | None:
+        if value is not None and not _SHA256_HEX.fullmatch(value):
+            raise ValueError("host_token_hash must be a SHA-256 in lower-case hex")
+        return value
 
 
 class RoomSummaryPublic(RoomSummaryBase):
@@ -450,6 +468,11 @@ class ResultsStore:
         """For each question answered in the room: answers and share correct before and after."""
         return await asyncio.to_thread(self._learning_report_sync, room_code)
 
+    async def host_token_hash(self, room_code: str) -> str | None:
+        """The SHA-256 of the room's host token kept with its summary (``None``: no summary,
+        or one stored without it)."""
+        return await asyncio.to_thread(self._host_token_hash_sync, room_code)
+
     async def export_room(self, room_code: str) -> dict[str, Any]:
         """Everything stored about the room, JSON-ready (``json.dumps`` takes it as it is)."""
         return await asyncio.to_thread(self._export_room_sync, room_code)
@@ -500,9 +523,10 @@ class ResultsStore:
 
     def _save_room_summary_sync(self, summary: RoomSummaryCreate) -> RoomSummaryPublic:
         row = RoomSummary.model_validate(summary)
-        values = {name: getattr(row, name) for name in RoomSummaryBase.model_fields}
+        values = {name: getattr(row, name) for name in _ROOM_FIELDS}
         insert = self._insert(RoomSummary).values(values)
         changed = {name: insert.excluded[name] for name in values if name != "room_code"}
+        changed["host_token_hash"] = _kept_host_hash(insert)
         with Session(self._engine) as session:
             session.exec(insert.on_conflict_do_update(index_elements=["room_code"], set_=changed))
             session.commit()
@@ -536,6 +560,8 @@ class ResultsStore:
     ) -> Any:
         insert = self._insert(model)
         changed = {name: insert.excluded[name] for name in rows[0] if name not in keys}
+        if model is RoomSummary:
+            changed["host_token_hash"] = _kept_host_hash(insert)
         return insert.on_conflict_do_update(
             index_elements=keys,
             set_=changed,
@@ -561,6 +587,12 @@ class ResultsStore:
                     # hence one row per key.
                     session.exec(self._upsert(model, keys, newest), params=newest)
             session.commit()
+
+    def _host_token_hash_sync(self, room_code: str) -> str | None:
+        with Session(self._engine) as session:
+            return session.exec(
+                select(RoomSummary.host_token_hash).where(RoomSummary.room_code == room_code)
+            ).first()
 
     def _leaderboard_sync(self, scenario_id: str | None, limit: int) -> list[LifeResultPublic]:
         if limit < 1:
@@ -690,9 +722,17 @@ def _life_row(result: LifeResultCreate) -> dict[str, Any]:
     return {**values, "revision": revision_of(result.finished_at)}
 
 
+_ROOM_FIELDS = (*RoomSummaryBase.model_fields, "host_token_hash")
+
+
+def _kept_host_hash(insert: postgresql.Insert | sqlite.Insert) -> Any:
+    """On a conflict, the new row's host token hash, or else the stored one."""
+    return func.coalesce(insert.excluded.host_token_hash, col(RoomSummary.host_token_hash))
+
+
 def _room_row(summary: RoomSummaryCreate) -> dict[str, Any]:
     row = RoomSummary.model_validate(summary)
-    values = {name: getattr(row, name) for name in RoomSummaryBase.model_fields}
+    values = {name: getattr(row, name) for name in _ROOM_FIELDS}
     return {**values, "revision": revision_of(summary.finished_at or summary.created_at)}
 
 

@@ -266,14 +266,19 @@ def _public_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _require_host(
-    code: str, service: RoomService, authorization: str | None, token: str | None
+    code: str, service: RoomService, results: ResultsStore, authorization: str | None
 ) -> None:
-    given = token or (authorization or "").removeprefix("Bearer ").strip()
+    """The request carries the room's host token in ``Authorization: Bearer …`` (never in the
+    URL: addresses end up in logs and browser histories). Checked against the live room in
+    Redis, or — once the room expired from Redis — against the hash kept with its summary in
+    SQL, so the trainer can export for as long as the results are kept."""
+    given = (authorization or "").removeprefix("Bearer ").strip()
     parts = given.split(".")
     if len(parts) != 3 or parts[0] != code or parts[1] != HOST:
         raise HTTPException(401, "the host token is needed")
     meta = await service.store.meta(code)
-    if not meta or not hmac.compare_digest(meta.get("host_th", ""), _hash(parts[2])):
+    expected = meta.get("host_th") if meta else await results.host_token_hash(code)
+    if not expected or not hmac.compare_digest(expected, _hash(parts[2])):
         raise HTTPException(401, "the host token is needed")
 
 
@@ -284,9 +289,8 @@ async def export_json(
     results: ResultsDep,
     outbox: OutboxDep,
     authorization: Annotated[str | None, Header()] = None,
-    token: str | None = None,
 ) -> dict[str, Any]:
-    await _require_host(_valid_code(code), service, authorization, token)
+    await _require_host(_valid_code(code), service, results, authorization)
     # Counted before SQL is read: an item leaves the outbox only after SQL committed it, so
     # "none pending" then means every result produced so far is in what is read next.
     pending = await outbox.pending(code)
@@ -303,9 +307,8 @@ async def export_csv(
     service: ServiceDep,
     results: ResultsDep,
     authorization: Annotated[str | None, Header()] = None,
-    token: str | None = None,
 ) -> Response:
-    await _require_host(_valid_code(code), service, authorization, token)
+    await _require_host(_valid_code(code), service, results, authorization)
     text = await results.export_room_csv(code)
     # utf-8-sig: spreadsheet programs then read the Chinese nicknames correctly.
     return Response(
@@ -321,9 +324,8 @@ async def learning_report(
     service: ServiceDep,
     results: ResultsDep,
     authorization: Annotated[str | None, Header()] = None,
-    token: str | None = None,
 ) -> list[dict[str, Any]]:
-    await _require_host(_valid_code(code), service, authorization, token)
+    await _require_host(_valid_code(code), service, results, authorization)
     return [q.model_dump() for q in await results.learning_report(code)]
 
 
@@ -331,11 +333,11 @@ async def learning_report(
 async def host_roster(
     code: CodePath,
     service: ServiceDep,
+    results: ResultsDep,
     authorization: Annotated[str | None, Header()] = None,
-    token: str | None = None,
 ) -> list[dict[str, Any]]:
     """The host's player list: connected, decided (the host page polls it every few seconds)."""
-    await _require_host(_valid_code(code), service, authorization, token)
+    await _require_host(_valid_code(code), service, results, authorization)
     try:
         return await service.roster(code)
     except ProtocolError as exc:

@@ -38,6 +38,7 @@ from game_server.transport.connections import (
     RateLimit,
     Registry,
 )
+from game_server.transport.limits import AddressLimits, client_address
 
 log = logging.getLogger(__name__)
 
@@ -61,18 +62,21 @@ CONNECTIONS = Gauge("gig_ws_connections", "Open WebSocket connections on this in
 class Hub:
     """This instance's side of the game: connections in, room events out."""
 
-    def __init__(self, service: RoomService, registry: Registry) -> None:
+    def __init__(
+        self, service: RoomService, registry: Registry, limits: AddressLimits | None = None
+    ) -> None:
         self.service = service
         self.registry = registry
         self.wrong_codes: dict[str, RateLimit] = {}
         self._warn_throttle = redis_faults.Throttle(HOST_WARNING_SECONDS)
         self._log_throttle = redis_faults.Throttle(HOST_WARNING_SECONDS)
+        self.limits = limits
+        """Rooms started per address and live rooms (``None``: not limited, for tests)."""
 
     def _guesses_from(self, conn: Connection) -> RateLimit:
         """Wrong room codes allowed from one address: 20 at once, then one every 6 seconds.
         Only wrong codes count, so a whole venue behind one address can still join."""
-        client = conn.ws.client
-        address = client.host if client is not None else "?"
+        address = client_address(conn.ws)
         if len(self.wrong_codes) > 100_000:
             self.wrong_codes.clear()
         limit = self.wrong_codes.get(address)
@@ -217,7 +221,13 @@ class Hub:
         elif isinstance(message, Ping):
             conn.send_message(Pong(type="pong"))
         elif isinstance(message, CreateRoom):
-            created = await self.service.create_room(message)
+            taken = await self.limits.start_room(conn.ws, message) if self.limits else None
+            try:
+                created = await self.service.create_room(message)
+            except Exception:
+                if self.limits is not None:
+                    await self.limits.not_started(taken)
+                raise
             conn.send_message(created)
             token = created.player_token or created.host_token
             assert token is not None

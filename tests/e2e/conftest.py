@@ -43,13 +43,13 @@ def e2e_database_url(e2e_dir: Path) -> str:
 @pytest.fixture(scope="module")
 def start_server(
     request: pytest.FixtureRequest, e2e_dir: Path, e2e_redis_url: str, e2e_database_url: str
-) -> Iterator[Callable[[str], ServerProcess]]:
-    """``start_server(instance_id)``: a running game server on this module's Redis and
-    database (stopped at the end of the module)."""
+) -> Iterator[Callable[..., ServerProcess]]:
+    """``start_server(instance_id, extra_env=None)``: a running game server on this module's
+    Redis and database (stopped at the end of the module); ``extra_env``: its own settings."""
     started = _MODULE_SERVERS.setdefault(request.module.__name__, [])
 
-    def start(instance_id: str) -> ServerProcess:
-        server = ServerProcess(e2e_dir, e2e_redis_url, e2e_database_url, instance_id)
+    def start(instance_id: str, extra_env: dict[str, str] | None = None) -> ServerProcess:
+        server = ServerProcess(e2e_dir, e2e_redis_url, e2e_database_url, instance_id, extra_env)
         started.append(server)
         return server.start()
 

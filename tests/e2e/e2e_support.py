@@ -416,6 +416,23 @@ class Client:
         return await self.request({"type": "host", "action": action, **extra})
 
 
+class AddressedClient(Client):
+    """A client whose connection claims to come from ``address`` (``X-Forwarded-For``)."""
+
+    def __init__(self, url: str, name: str, address: str | None = None) -> None:
+        super().__init__(url, name)
+        self.address = address
+
+    async def open(self) -> Client:
+        headers = {"X-Forwarded-For": self.address} if self.address else None
+        self.ws = await connect(
+            self.url, open_timeout=WAIT, close_timeout=2, max_size=2**22, additional_headers=headers
+        )
+        self.closed = False
+        self._reader = asyncio.create_task(self._read(self.ws), name=f"read-{self.name}")
+        return self
+
+
 async def connect_client(url: str, name: str, hello: bool = True) -> Client:
     """A connected client; ``hello``: say hello (without a token) first."""
     client = Client(url, name)

@@ -17,8 +17,14 @@ from typing import Any
 
 import pytest
 from e2e.e2e_faults_support import assert_no_traceback, log_size
-from e2e.e2e_support import WAIT, Client, Message, ServerProcess, is_event, is_type
-from websockets.asyncio.client import connect
+from e2e.e2e_support import (
+    AddressedClient,
+    Client,
+    Message,
+    ServerProcess,
+    is_event,
+    is_type,
+)
 
 MakeClient = Callable[..., Awaitable[Client]]
 
@@ -53,23 +59,6 @@ async def make(server: ServerProcess, request: pytest.FixtureRequest) -> AsyncIt
         await asyncio.gather(*(c.close() for c in made), return_exceptions=True)
         if request.session.testsfailed == failed_before:  # a failed test has said enough
             assert_no_traceback(server, since)
-
-
-class AddressedClient(Client):
-    """A client whose connection claims to come from ``address`` (``X-Forwarded-For``)."""
-
-    def __init__(self, url: str, name: str, address: str | None = None) -> None:
-        super().__init__(url, name)
-        self.address = address
-
-    async def open(self) -> Client:
-        headers = {"X-Forwarded-For": self.address} if self.address else None
-        self.ws = await connect(
-            self.url, open_timeout=WAIT, close_timeout=2, max_size=2**22, additional_headers=headers
-        )
-        self.closed = False
-        self._reader = asyncio.create_task(self._read(self.ws), name=f"read-{self.name}")
-        return self
 
 
 async def workshop(make: MakeClient, players: int) -> tuple[Client, str, list[Client]]:

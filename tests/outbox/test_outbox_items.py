@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from outbox.outbox_support import SCENARIO, T0, a_life, life, quiz, room
 from pydantic import ValidationError
@@ -17,6 +19,7 @@ from game_server.outbox.items import (
     parse_item,
     retry_delay_ms,
     retry_key,
+    room_entry,
 )
 from game_server.stores.room_store import RoomKeys
 
@@ -61,6 +64,19 @@ def test_room_and_quiz_entries_read_back() -> None:
     assert isinstance(answer, QuizItem)
     assert (answer.row.answer, answer.row.correct, answer.row.phase) == (2, False, "pre")
     assert field_of(answer) == field
+
+
+def test_a_room_entry_carries_the_host_token_hash() -> None:
+    """The room's ``host_th`` rides with its summary to SQL (the export after the room
+    expired checks it); without one the row has none."""
+    host_th = hashlib.sha256(b"secret").hexdigest()
+    _, text = room_entry("123456", SCENARIO, "workshop", 2, T0, T0, {}, host_token_hash=host_th)
+    item = parse_item(text)
+    assert isinstance(item, RoomItem)
+    assert item.row.host_token_hash == host_th
+    plain = parse_item(room("123456")[1])
+    assert isinstance(plain, RoomItem)
+    assert plain.row.host_token_hash is None
 
 
 @pytest.mark.parametrize(

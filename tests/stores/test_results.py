@@ -477,3 +477,38 @@ def test_a_revision_needs_an_aware_time() -> None:
     assert revision_of(beijing) == 1_000_000
     with pytest.raises(ValueError, match="timezone-aware"):
         revision_of(datetime(2026, 1, 1))
+
+
+HASH_A, HASH_B = "a" * 64, "b" * 64
+
+
+async def test_the_host_token_hash_is_kept_with_the_summary_and_never_exported(
+    store: ResultsStore,
+) -> None:
+    """The summary keeps the host token's hash (the export checks it once the room left
+    Redis): through the outbox's batch and the single save alike. A later version written
+    without it (``None``) keeps the stored one; a newer hash replaces it. The export never
+    shows it, and a room without a summary, or stored without a hash, has none."""
+    assert await store.host_token_hash("ROOM1") is None
+    playing = _room(finished_at=None).model_copy(update={"host_token_hash": HASH_A})
+    await store.save_batch([], [playing], [])
+    assert await store.host_token_hash("ROOM1") == HASH_A
+
+    await store.save_batch([], [_room()], [])  # the final version, written without the hash
+    assert await store.host_token_hash("ROOM1") == HASH_A
+    exported = await store.export_room("ROOM1")
+    assert exported["room"]["finished_at"] is not None
+    assert "host_token_hash" not in exported["room"]
+    assert HASH_A not in json.dumps(exported)
+    assert HASH_A not in await store.export_room_csv("ROOM1")
+
+    await store.save_room_summary(_room().model_copy(update={"host_token_hash": HASH_B}))
+    assert await store.host_token_hash("ROOM1") == HASH_B
+    await store.save_room_summary(_room("ROOM2"))
+    assert await store.host_token_hash("ROOM2") is None
+
+
+@pytest.mark.parametrize("value", ["A" * 64, "a" * 63, "g" * 64, "a" * 65, ""])
+def test_a_host_token_hash_must_be_a_sha256(value: str) -> None:
+    with pytest.raises(ValidationError):
+        RoomSummaryCreate.model_validate({**_room().model_dump(), "host_token_hash": value})
