@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from game_server.content.schema import Scenario
+from game_server.content.schema import City, Scenario
 from game_server.engine import (
     Decide,
     Decisions,
@@ -19,11 +19,16 @@ from game_server.engine import (
     MedicalChoice,
     PensionChoice,
     Phase,
+    costs,
     default_decisions,
+    policy,
 )
+from game_server.engine.decisions import Hours
 from game_server.engine.life import check, residents_pension_open
 
 SAVING_RATES = (0, 10, 20, 30, 40, 50)
+BASE_LEVELS = (60, 80, 100, 150, 200, 300)
+"""The employees' pension base levels the phone offers (% of the average wage; 60: the floor)."""
 PERSONAL_PENSION_YEARLY = (0, 1000, 3000, 6000, 12000)
 """The amounts the phone offers (the engine takes any amount within its cap)."""
 
@@ -90,6 +95,14 @@ def _round_options(scenario: Scenario, state: LifeState, base: Decisions) -> dic
         if tiers:
             out["pension"].append(PensionChoice.RESIDENTS.value)
         out["residents_tiers"] = tiers
+        out["prices"] = _prices(scenario, [here], False)
+        if state.pensions.employee_years > 0:
+            retirement_year = state.year + state.retirement_age - state.age
+            minimum = policy.minimum_contribution_years(retirement_year)
+            short = max(0.0, minimum - state.pensions.employee_years)
+            out["prices"]["make_up"] = round(
+                policy.make_up_cost(short, here.pension_base_floor.value)
+            )
         return out
     jobs: dict[str, Any] = {}
     for job in scenario.jobs:
@@ -116,7 +129,35 @@ def _round_options(scenario: Scenario, state: LifeState, base: Decisions) -> dic
         }
     out["jobs"] = jobs
     out["personal_pension"] = _personal_pension(ok, plain, jobs)
+    out["prices"] = _prices(scenario, [scenario.city(j.city) for j in scenario.jobs], True)
+    out["prices"]["income"] = {
+        job.id: {h.value: round(costs.typical_income_yearly(job, h) / 12) for h in Hours}
+        for job in scenario.jobs
+        if job.id in jobs
+    }
     return out
+
+
+def _prices(scenario: Scenario, cities: list[City], working: bool) -> dict[str, Any]:
+    """What each option costs a month in each city of the round (and, for the summary, the
+    household's living costs), from the very functions the engine charges with
+    (``engine/costs.py``): the phone shows these, it computes no price itself."""
+    by_city: dict[str, Any] = {}
+    for city in cities:
+        by_city[city.id] = {
+            "employee_pension": {
+                str(pct): round(costs.employee_pension_yearly(city, pct)[0] / 12)
+                for pct in BASE_LEVELS
+            },
+            "medical": {
+                m.value: round(costs.medical_premium_yearly(city, m) / 12) for m in MedicalChoice
+            },
+            "living": round(costs.living_yearly(scenario, city, working) / 12),
+        }
+    return {
+        "cities": by_city,
+        "accident": round(costs.accident_premium_yearly(scenario) / 12),
+    }
 
 
 def _personal_pension(ok: Any, plain: Decisions, jobs: dict[str, Any]) -> dict[str, list[int]]:

@@ -99,3 +99,34 @@ def test_shared_options_are_the_options_of_each_life() -> None:
                 assert not isinstance(result, RuleViolation)
                 state = result.state
     assert checked > 100
+
+
+@pytest.mark.parametrize("scenario_id", sorted(SCENARIOS))
+def test_the_prices_shown_are_what_the_life_is_charged(scenario_id: str) -> None:
+    """The phone's prices (``options.prices``) come from the functions the engine charges with:
+    a working round with every cover bought is charged its prices, month by month."""
+    scenario = SCENARIOS[scenario_id]
+    life = new_life(scenario, 7)
+    options = round_options(scenario, life)
+    assert options is not None
+    prices = options["prices"]
+    base = default_decisions(scenario, life)
+    job = scenario.job(base.job or scenario.defaults.job)
+    d = replace(
+        base,
+        pension=PensionChoice.EMPLOYEE,
+        pension_base_pct=100,
+        residents_tier=0,
+        medical=MedicalChoice.EMPLOYEE,
+        accident_insurance=True,
+        personal_pension=0,
+    )
+    assert check(scenario, life, Decide(0, d)) is None
+    result = apply(scenario, life, Decide(0, d))
+    assert not isinstance(result, RuleViolation)
+    record = result.state.history[0]
+    city = prices["cities"][job.city]
+    monthly = city["employee_pension"]["100"] + city["medical"]["employee"] + prices["accident"]
+    years = record.stage.years
+    assert abs(record.ledger.contributions / years / 12 - monthly) <= 2  # each price rounded
+    assert prices["income"][job.id]["full_time"] == round(job.monthly_income_full_time.value)

@@ -170,6 +170,7 @@ export default {
   'sum.pension.tbd.note': 'Your pension is worked out as you retire at the start of this round; you will see it after the round.',
   'sum.living': 'Living costs',
   'sum.cover': 'Insurance',
+  'sum.cover.share': 'Insurance (≈{pct}% of income)',
   'sum.left': 'Left over',
   'sum.negative': 'Not enough each month: your debt will grow.',
   'sum.saving': 'At your saving rate you put aside {amount} a month.',

@@ -66,8 +66,7 @@ function pensionCard(v) {
     const opts = [];
     const short = open.indexOf('employee') >= 0 && st.employee_years > 0 && st.employee_years < st.minimum_years;
     if (short) {
-      const missing = st.minimum_years - st.employee_years;
-      const cost = missing * 12 * c.pension_base_floor.value * SC.RULES.flexibleRate.value;
+      const cost = SC.prices(st).make_up || 0;
       opts.push({ value: 'employee', icon: 'check', label: t('pension.makeup'), cost: t('pension.makeup.cost', { amount: money(cost, true) }), note: t('pc.makeup.note') });
     }
     const tiers = (st.options && st.options.residents_tiers) || [];
@@ -97,7 +96,7 @@ function pensionCard(v) {
       },
       {
         value: 'employee', icon: 'work', label: t('pc.pension.employee'), disabled: open.pension.indexOf('employee') < 0,
-        cost: t('pc.per.month', { amount: money(SC.employeePensionMonthly(c, d.pension_base_pct || 60), est) }),
+        cost: t('pc.per.month', { amount: money(SC.employeePensionPrice(st, c, d.pension_base_pct || 60), est) }),
         note: open.pension.indexOf('employee') < 0 ? t('pc.closed')
           : st.employee_years > 0 ? t('pc.years', { years: yrs(st.employee_years), min: yrs(st.minimum_years) })
             : t('pc.pension.employee.note', { min: yrs(st.minimum_years) }),
@@ -109,7 +108,7 @@ function pensionCard(v) {
   if (d.pension === 'employee') {
     const pcts = uniq([60, 80, 100, 150, 200, 300, d.pension_base_pct || 60]);
     out.push(select('base-pct', t('pc.base'), pcts.map((p) => ({
-      value: p, label: t('pc.base.option', { pct: p, pay: money(SC.employeePensionMonthly(c, p), est) }),
+      value: p, label: t('pc.base.option', { pct: p, pay: money(SC.employeePensionPrice(st, c, p), est) }),
     })), d.pension_base_pct || 60, (x) => change('pension_base_pct', Number(x))));
   }
   return out;
@@ -126,12 +125,12 @@ function medicalCard(v) {
       { value: 'none', icon: 'cross', label: t('medical.none'), cost: money(0), note: t('medical.none.note') },
       {
         value: 'residents', icon: 'home', label: t('medical.residents'), disabled: open.indexOf('residents') < 0,
-        cost: t('pc.per.month', { amount: money(SC.residentsMedicalMonthly(c), c.residents_medical_premium_yearly.estimate) }),
+        cost: t('pc.per.month', { amount: money(SC.medicalPrice(st, c, 'residents'), c.residents_medical_premium_yearly.estimate) }),
         note: t('pc.medical.note', { rate: pct(inR.value, inR.estimate) }),
       },
       {
         value: 'employee', icon: 'work', label: t('pc.medical.employee'), disabled: open.indexOf('employee') < 0,
-        cost: t('pc.per.month', { amount: money(SC.employeeMedicalMonthly(c), SC.employeeMedicalEstimate(c)) }),
+        cost: t('pc.per.month', { amount: money(SC.medicalPrice(st, c, 'employee'), SC.employeeMedicalEstimate(c)) }),
         note: t('pc.medical.note', { rate: pct(inE.value, inE.estimate) }) + t('pc.medical.employee.note', { years: c.employee_medical_years_for_retirement.value }),
       },
     ], d.medical, (x) => change('medical', x), 'choices-stack')];
@@ -153,7 +152,7 @@ function injuryCard(v) {
     choices('accident', [
       {
         value: 'yes', icon: 'shield', label: t('injury.buy'), disabled: open.indexOf(true) < 0,
-        cost: t('pc.per.month', { amount: money(SC.accidentMonthly(sc), ins.premium_yearly.estimate) }),
+        cost: t('pc.per.month', { amount: money(SC.accidentPrice(st), ins.premium_yearly.estimate) }),
         note: t('pc.injury.buy.note', { cap: money(ins.medical_cap.value, ins.medical_cap.estimate) }),
       },
       { value: 'no', icon: 'cross', label: t('pc.injury.no'), cost: money(0), note: t('pc.injury.no.note') },
@@ -168,11 +167,11 @@ function workCard(v) {
   return [question('work', t('pc.job.q')),
     // Each job's name says its city, so a move shows without a tag.
     choices('job', sc.jobs.filter((x) => open[x.id]).map((x) => ({
-      value: x.id, label: tx(x.name), cost: money(SC.income(x, 'full_time'), x.monthly_income_full_time.estimate),
+      value: x.id, label: tx(x.name), cost: money(SC.incomePrice(st, x, 'full_time'), x.monthly_income_full_time.estimate),
     })), d.job, (x) => change('job', x), 'choices-stack choices-tight'),
     // Hours: a smaller choice, on the same card (the income of each beside it).
     select('hours', t('pc.hours.q'), ['part_time', 'full_time', 'long_hours'].map((x) => ({
-      value: x, label: t('pc.hours.option', { hours: t('hours.' + x), amount: money(SC.income(j, x), j && j.monthly_income_full_time.estimate), note: t('hours.note.' + x) }),
+      value: x, label: t('pc.hours.option', { hours: t('hours.' + x), amount: money(SC.incomePrice(st, j, x), j && j.monthly_income_full_time.estimate), note: t('hours.note.' + x) }),
     })), d.hours, (y) => change('hours', y))];
 }
 
@@ -200,15 +199,17 @@ export function monthSummary(sc, st, d, lastPhase) {
   const c = SC.cityOfDecision(sc, d, st);
   const costs = SC.monthlyCosts(sc, d, st, st.stage.phase);
   const j = d.job ? SC.job(sc, d.job) : null;
-  const incomeM = working ? SC.income(j, d.hours) : st.monthly_pension;
+  const incomeM = working ? SC.incomePrice(st, j, d.hours) : st.monthly_pension;
   const pending = !working && st.monthly_pension === 0 && lastPhase === 'working';
-  const living = SC.livingMonthly(sc, c, !working);
+  const living = SC.livingPrice(st, c);
   const left = incomeM - living - costs.total;
   const est = costs.estimate || c.living_cost_monthly.estimate || (j && j.monthly_income_full_time.estimate);
   const rows = [
     [working ? t('sum.income') : t('sum.pension'), pending ? t('sum.pension.tbd') : money(incomeM, working && j && j.monthly_income_full_time.estimate), ''],
     [t('sum.living'), '− ' + money(living, c.living_cost_monthly.estimate), ''],
-    [t('sum.cover'), '− ' + money(costs.total, costs.estimate), 'sum-cover'],
+    // The cover's cost against this income (the question every worker asks first).
+    [incomeM > 0 && costs.total > 0 ? t('sum.cover.share', { pct: Math.round(costs.total / incomeM * 100) }) : t('sum.cover'),
+      '− ' + money(costs.total, costs.estimate), 'sum-cover'],
     [t('sum.left'), pending ? '—' : money(left, est), !pending && left < 0 ? 'neg sum-total' : 'sum-total'],
   ];
   return h('section', { class: 'month-summary', id: 'month-summary', 'data-testid': 'month-summary', 'aria-label': t('sum.title') },
@@ -234,16 +235,16 @@ export function keptLines(sc, st, d) {
   if (working) {
     const j = SC.job(sc, d.job);
     if (j) lines.push(['work', tx(j.name) + ' · ' + t('hours.' + d.hours)]);
-    if (d.pension === 'employee') lines.push(['coin', t('pc.kept.pension.employee', { amount: money(SC.employeePensionMonthly(c, d.pension_base_pct || 60), SC.employeePensionEstimate(c)) })]);
+    if (d.pension === 'employee') lines.push(['coin', t('pc.kept.pension.employee', { amount: money(SC.employeePensionPrice(st, c, d.pension_base_pct || 60), SC.employeePensionEstimate(c)) })]);
     else if (d.pension === 'residents') lines.push(['coin', t('pc.kept.pension.residents', { amount: money(d.residents_tier / 12) })]);
     else lines.push(['cross', t('pc.kept.pension.none')]);
   } else if (d.pension === 'employee') {
     lines.push(['coin', t('pension.makeup')]);
   }
-  if (d.medical === 'residents') lines.push(['medical', t('pc.kept.medical', { name: t('medical.residents'), amount: money(SC.residentsMedicalMonthly(c), c.residents_medical_premium_yearly.estimate) })]);
-  else if (d.medical === 'employee') lines.push(['medical', t('pc.kept.medical', { name: t('pc.medical.employee'), amount: money(SC.employeeMedicalMonthly(c), SC.employeeMedicalEstimate(c)) })]);
+  if (d.medical === 'residents') lines.push(['medical', t('pc.kept.medical', { name: t('medical.residents'), amount: money(SC.medicalPrice(st, c, 'residents'), c.residents_medical_premium_yearly.estimate) })]);
+  else if (d.medical === 'employee') lines.push(['medical', t('pc.kept.medical', { name: t('pc.medical.employee'), amount: money(SC.medicalPrice(st, c, 'employee'), SC.employeeMedicalEstimate(c)) })]);
   else lines.push(['cross', t('pc.kept.medical.none')]);
-  if (working) lines.push(d.accident_insurance ? ['shield', t('pc.kept.accident', { amount: money(SC.accidentMonthly(sc), sc.commercial_accident_insurance.premium_yearly.estimate) })] : ['cross', t('pc.kept.accident.none')]);
+  if (working) lines.push(d.accident_insurance ? ['shield', t('pc.kept.accident', { amount: money(SC.accidentPrice(st), sc.commercial_accident_insurance.premium_yearly.estimate) })] : ['cross', t('pc.kept.accident.none')]);
   lines.push(['wallet', t('pc.kept.saving', { rate: d.saving_rate })]);
   return lines;
 }

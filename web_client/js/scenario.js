@@ -1,5 +1,7 @@
-// Scenario data from the server (/api/scenarios, /api/scenarios/{id}) and what the client
-// works out from it: costs per month, eligibility, and national rules that are not city data.
+// Scenario data from the server (/api/scenarios, /api/scenarios/{id}). In a game the prices of
+// the open round come from the server (status.options.prices, computed with the engine's own
+// functions); the guide page's illustrations (employeePensionMonthly, employeeMedicalMonthly)
+// are the one place left that works a figure out from the data here.
 import { setClockFrom } from './ui.js';
 
 const cache = {};
@@ -46,10 +48,6 @@ export const RULES = {
   catastrophic: { share: 0.4, source: 'WHO 2005' },
 };
 
-/** Game-design factors of the engine (game_server/engine/life.py), not policy. */
-export const HOURS_INCOME = { part_time: 0.55, full_time: 1.0, long_hours: 1.3 };
-export const RETIRED_LIVING_SHARE = 0.8;
-
 export function city(sc, id) {
   return sc.cities.find((c) => c.id === id) || sc.cities[0];
 }
@@ -79,29 +77,12 @@ export function employeePensionEstimate(c) {
   return anyEstimate(c.average_wage_monthly, c.pension_formula_wage_monthly, c.pension_base_floor, c.pension_base_ceiling);
 }
 
-export function residentsMedicalMonthly(c) {
-  return c.residents_medical_premium_yearly.value / 12;
-}
-
 export function employeeMedicalMonthly(c) {
   return c.employee_medical_rate.value * c.pension_base_floor.value;
 }
 
 export function employeeMedicalEstimate(c) {
   return anyEstimate(c.employee_medical_rate, c.pension_base_floor);
-}
-
-export function accidentMonthly(sc) {
-  return sc.commercial_accident_insurance.premium_yearly.value / 12;
-}
-
-export function income(j, hours, factor) {
-  if (!j) return 0;
-  return j.monthly_income_full_time.value * (HOURS_INCOME[hours] || 1) * (factor || 1);
-}
-
-export function livingMonthly(sc, c, retired) {
-  return c.living_cost_monthly.value * sc.persona.household_size.value * (retired ? RETIRED_LIVING_SHARE : 1);
 }
 
 /** Whether the job's platform is in the occupational-injury pilot in `year`. */
@@ -121,26 +102,57 @@ export function cityOfDecision(sc, d, status) {
   return city(sc, j ? j.city : status.city || sc.persona.hukou_city);
 }
 
+/** The open round's prices (status.options.prices): computed by the server with the engine's
+ * own functions (engine/costs.py), so the phone shows what the life will be charged. */
+export function prices(st) {
+  return (st && st.options && st.options.prices) || { cities: {}, accident: 0, income: {} };
+}
+
+function cityPrices(st, c) {
+  return prices(st).cities[c.id] || { employee_pension: {}, medical: {}, living: 0 };
+}
+
+export function employeePensionPrice(st, c, pct) {
+  return cityPrices(st, c).employee_pension[String(pct)] || 0;
+}
+
+export function medicalPrice(st, c, medical) {
+  return cityPrices(st, c).medical[medical] || 0;
+}
+
+export function accidentPrice(st) {
+  return prices(st).accident;
+}
+
+export function incomePrice(st, j, hours) {
+  const byJob = j ? prices(st).income[j.id] : null;
+  return byJob ? byJob[hours] || 0 : 0;
+}
+
+export function livingPrice(st, c) {
+  return cityPrices(st, c).living;
+}
+
 /** What the chosen cover costs a month (and whether any figure is an estimate). */
 export function monthlyCosts(sc, d, status, phase) {
   const c = cityOfDecision(sc, d, status);
   const working = phase === 'working';
   const out = { pension: 0, medical: 0, accident: 0, personal: 0, estimate: false };
   if (working && d.pension === 'employee') {
-    out.pension = employeePensionMonthly(c, d.pension_base_pct);
+    out.pension = employeePensionPrice(status, c, d.pension_base_pct || 60);
     out.estimate = out.estimate || employeePensionEstimate(c);
   } else if (working && d.pension === 'residents') {
     out.pension = (d.residents_tier || 0) / 12;
   }
   if (d.medical === 'residents') {
-    out.medical = residentsMedicalMonthly(c);
+    out.medical = medicalPrice(status, c, 'residents');
     out.estimate = out.estimate || c.residents_medical_premium_yearly.estimate;
   } else if (d.medical === 'employee') {
-    out.medical = employeeMedicalMonthly(c);
+    out.medical = medicalPrice(status, c, 'employee');
     out.estimate = out.estimate || employeeMedicalEstimate(c);
   }
   if (working && d.accident_insurance) {
-    out.accident = accidentMonthly(sc);
+    out.accident = accidentPrice(status);
     out.estimate = out.estimate || sc.commercial_accident_insurance.premium_yearly.estimate;
   }
   if (working && d.personal_pension) out.personal = d.personal_pension / 12;
