@@ -25,6 +25,9 @@ MEASURE = r"""() => {
   }
   const skip = document.querySelector('.skip-link');
   if (skip) unseen += skip.innerText.replace(/\s+/g, '').length;
+  // The game's name is for screen readers only while a life is played (clipped to nothing).
+  const name = document.querySelector('.in-life .brand > span:not(.brand-mark)');
+  if (name) unseen += name.innerText.replace(/\s+/g, '').length;
   const text = document.body.innerText.replace(/\s+/g, '');
   return {
     height: doc.scrollHeight / window.innerHeight,

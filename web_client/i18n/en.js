@@ -181,7 +181,7 @@ export default {
   'wait.others': 'Waiting for the others, or for the time to run out.',
   'wait.change': 'Change my choices',
 
-  'result.title': 'Age {a0}–{a1}: what happened',
+  'result.title': 'Age {a0}–{a1}',
   'result.events': 'What happened in these years',
   'result.calm': 'Calm years',
   'result.calm.text': 'No serious illness, no accidents in these years.',
@@ -732,6 +732,7 @@ export default {
   'payer.employer': 'the employer (工伤保险条例 art. 62)',
   'payer.work_injury_fund': 'work-injury insurance (the site\'s project cover)',
   'pc.oop': 'you pay {amount}',
+  'pc.oop.all': 'you pay it all',
   'pc.more': 'More',
   'pc.headline': 'Age {age}: {title}',
   'pc.calm': 'Quiet years, nothing went wrong.',
@@ -746,7 +747,7 @@ export default {
   'pc.sum.where': 'Where the money went',
   'pc.sum.spent': '"Living costs" and "other everyday spending" are what living takes, not money lost.',
   'pc.score.line': 'Security score {score} / 1000',
-  'pc.kept.line': 'Next round as before: {list}',
+  'pc.kept.line': 'Same again: {list}',
   'pc.next.look': 'Change',
   'pc.keep.next': 'Same again: round {n}',
   'pc.end.decided.good': 'Your cover kept this life steady.',
@@ -825,4 +826,5 @@ export default {
   'pc.stop.residents.note': 'Under 15 years: no monthly residents\' pension.',
   'pc.minor.title': '{n} small illnesses',
   'pc.minor.money': 'Bills {bill} in all; you paid {own}.',
+  'pc.minor.money.all': 'Bills {bill} in all; you paid it all.',
 };

@@ -189,7 +189,7 @@ export default {
   'wait.change': '改一下我的选择',
 
   // 结果
-  'result.title': '{a0}–{a1}岁，发生了什么',
+  'result.title': '{a0}–{a1}岁',
   'result.events': '这几年发生的事',
   'result.calm': '平平安安',
   'result.calm.text': '这几年没生大病，也没出事。',
@@ -745,6 +745,7 @@ export default {
   'payer.employer': '老板（按《工伤保险条例》第六十二条）',
   'payer.work_injury_fund': '工伤保险（工地按项目参保）',
   'pc.oop': '你自己付 {amount}',
+  'pc.oop.all': '全部自己付',
   'pc.more': '详情',
   'pc.headline': '{age}岁：{title}',
   'pc.calm': '这几年平平安安。',
@@ -758,8 +759,8 @@ export default {
   'pc.sum.cover': '现在的保障：{cover}',
   'pc.sum.where': '钱花在哪里',
   'pc.sum.spent': '“吃住行”和“过日子的其他花销”是生活费，不是丢掉的钱。',
-  'pc.score.line': '安全感得分 {score} / 1000',
-  'pc.kept.line': '下一轮照旧：{list}',
+  'pc.score.line': '安全感 {score} / 1000',
+  'pc.kept.line': '照旧：{list}',
   'pc.next.look': '我要改',
   'pc.keep.next': '照旧，开始第 {n} 轮',
   'pc.end.decided.good': '你的保障让这一生稳稳当当。',
@@ -838,4 +839,5 @@ export default {
   'pc.stop.residents.note': '不满15年，领不了按月的居民养老金。',
   'pc.minor.title': '小病 {n} 次',
   'pc.minor.money': '医药费共 {bill}，你自己付 {own}。',
+  'pc.minor.money.all': '医药费共 {bill}，全部自己付。',
 };

@@ -432,9 +432,14 @@ function kicked() {
 
 const VIEWS = ['start', 'lobby', 'round', 'result', 'end', 'message'];
 
+const IN_LIFE = ['round', 'result'];
+
 function go(view) {
   const changed = S.view !== view;
   S.view = view;
+  // In the middle of a life the top bar keeps the language button; the game's name is on the
+  // first screens and the last (one word less to read on every round's screens).
+  document.body.classList.toggle('in-life', IN_LIFE.indexOf(view) >= 0);
   for (const v of VIEWS) {
     const el = $('screen-' + v);
     if (el) el.hidden = v !== view;
@@ -831,8 +836,10 @@ function renderResult() {
   root.appendChild(eventList(S.sc, st));
   const year = S.status ? S.status.year - (st.end_age - st.start_age) : S.sc.start_year;
   const score = currentScore();
+  const before = S.session ? S.session.history.find((r) => r.round === st.round - 1) : null;
+  const coverChanged = !before || before.cover !== SC.coverKey(st.decisions || {});
   root.appendChild(stageSummary(S.sc, st, previousSavings(st.round), year,
-    (S.scoreEstimated ? (isEn() ? '≈' : '约') : '') + (score === null ? '—' : num(score))));
+    (S.scoreEstimated ? (isEn() ? '≈' : '约') : '') + (score === null ? '—' : num(score)), coverChanged));
   // Pool round
   const closed = S.lastClosed;
   if (closed && closed.round === st.round && closed.pool && S.session) {

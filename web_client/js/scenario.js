@@ -160,6 +160,11 @@ export function monthlyCosts(sc, d, status, phase) {
   return out;
 }
 
+/** What a round's cover was, as one string (to tell whether it changed from the round before). */
+export function coverKey(d) {
+  return [d.pension, d.medical, !!d.accident_insurance, d.job || ''].join('|');
+}
+
 /** A stage (round_result.stage) cut down to what the timeline and the score need. */
 export function stageDigest(stage) {
   const d = stage.decisions || {};
@@ -182,6 +187,7 @@ export function stageDigest(stage) {
     start_age: stage.start_age,
     end_age: stage.end_age,
     phase: stage.phase,
+    cover: coverKey(d),
     savings: stage.savings,
     health: stage.health,
     pension_years: pensionYears,

@@ -21,8 +21,10 @@ export function payerName(id) {
 /** "医药费 60,000 元，医保付了 36,000 元，你自己付 24,000 元" — 约 when the cost is an estimate. */
 export function moneyLine(e, estimate) {
   const parts = [t('hap.bill.' + e.kind, { amount: money(e.bill, estimate) })];
-  for (const pb of e.paid_by || []) if (pb[1] > 0) parts.push(t('hap.paid', { payer: payerName(pb[0]), amount: money(pb[1], estimate) }));
-  parts.push(t('pc.oop', { amount: money(e.bill - e.covered, estimate) }));
+  let shared = false;
+  for (const pb of e.paid_by || []) if (pb[1] > 0) { shared = true; parts.push(t('hap.paid', { payer: payerName(pb[0]), amount: money(pb[1], estimate) })); }
+  // Nobody else paid: say so in three characters rather than repeat the sum.
+  parts.push(shared || e.covered > 0 ? t('pc.oop', { amount: money(e.bill - e.covered, estimate) }) : t('pc.oop.all'));
   return parts.join(t('list.sep'));
 }
 
@@ -139,7 +141,7 @@ export function eventList(sc, stage) {
     const bill = minor.reduce((s, e) => s + e.bill, 0);
     const own = minor.reduce((s, e) => s + e.bill - e.covered, 0);
     items.unshift(card({ level: 'h2', class: 'event ev-neutral', title: t('pc.minor.title', { n: minor.length }), icon: 'medical', testid: 'event-minor' },
-      h('p', { class: 'bill' }, t('pc.minor.money', { bill: money(bill, true), own: money(own, true) }))));
+      h('p', { class: 'bill' }, own >= bill ? t('pc.minor.money.all', { bill: money(bill, true) }) : t('pc.minor.money', { bill: money(bill, true), own: money(own, true) }))));
   }
   if (!stage.events.some((e) => e.type === 'happening')) {
     items.unshift(card({ level: 'h2', class: 'event ev-good', title: t('pc.calm'), icon: 'check', testid: 'event-calm' }));
@@ -163,7 +165,7 @@ export function coverNames(sc, d, year) {
 
 /** The stage at a glance: savings before and after, what insurance paid, the cover now; the
  * full ledger (with "spent" explained) on demand. */
-export function stageSummary(sc, stage, prevSavings, year, score) {
+export function stageSummary(sc, stage, prevSavings, year, score, coverChanged = true) {
   const l = stage.ledger;
   const rows = [
     [t('led.earnings'), l.earnings], [t('led.pension'), l.pension_income], [t('led.lump'), l.lump_sums],
@@ -174,7 +176,8 @@ export function stageSummary(sc, stage, prevSavings, year, score) {
     h('p', { class: 'round-score', id: 'round-score', 'data-testid': 'round-score' }, iconText('shield', t('pc.score.line', { score: score }))),
     h('p', { class: 'lead', id: 'savings-line' }, iconText('wallet', t('pc.sum.savings', { from: money(prevSavings), to: money(stage.savings) }))),
     l.covered > 0 ? h('p', { class: 'ok-note', id: 'covered-line' }, iconText('shield', t('pc.sum.covered', { amount: money(l.covered) }))) : null,
-    h('p', { id: 'cover-line' }, iconText('shield', t('pc.sum.cover', { cover: coverNames(sc, stage.decisions || {}, year) }))),
+    // The cover in force, when it is new this round (the same again is in the "as before" line).
+    coverChanged ? h('p', { id: 'cover-line' }, iconText('shield', t('pc.sum.cover', { cover: coverNames(sc, stage.decisions || {}, year) }))) : null,
     h('details', { class: 'more' }, h('summary', null, t('pc.sum.where')),
       h('dl', { class: 'ledger' }, rows.map((r) => h('div', { class: 'sum-row' }, h('dt', null, r[0]), h('dd', { class: r[1] < 0 ? 'neg' : '' }, (r[1] > 0 ? '+' : '') + money(r[1]))))),
       h('p', { class: 'hint' }, t('pc.sum.spent'))));
