@@ -87,10 +87,35 @@ def replay_with(
     return life
 
 
-def counterfactual(scenario: Scenario, state: LifeState) -> Counterfactual:
-    """The player's life next to the same life fully insured and not insured at all."""
-    return Counterfactual(
-        actual=summarize(scenario, state),
-        insured=summarize(scenario, replay_with(scenario, state, insured)),
-        uninsured=summarize(scenario, replay_with(scenario, state, uninsured)),
-    )
+TwinKey = tuple[str, int, int, tuple[Decisions, ...]]
+"""(scenario, its version, seed, the twin's decisions): a twin life, named by what it plays."""
+
+
+def counterfactual(
+    scenario: Scenario,
+    state: LifeState,
+    twins: dict[TwinKey, LifeSummary] | None = None,
+    actual: LifeSummary | None = None,
+) -> Counterfactual:
+    """The player's life next to the same life fully insured and not insured at all.
+
+    A twin whose decisions are the player's own is the player's life (nothing is replayed);
+    ``twins``, a cache the caller keeps for lives of one seed (a workshop's room), answers a
+    twin another player's life has already played — lives that chose the same work and savings
+    have the same twins. ``actual``: the life's summary, when the caller has it."""
+    mine = summarize(scenario, state) if actual is None else actual
+    log = state.decisions_log
+
+    def twin(change: Callable[[Decisions, Phase], Decisions]) -> LifeSummary:
+        changed = tuple(change(d, state.stages[i].phase) for i, d in enumerate(log))
+        if changed == log:
+            return mine
+        key = (scenario.id, scenario.version, state.seed, changed)
+        found = twins.get(key) if twins is not None else None
+        if found is None:
+            found = summarize(scenario, replay_with(scenario, state, change))
+            if twins is not None:
+                twins[key] = found
+        return found
+
+    return Counterfactual(actual=mine, insured=twin(insured), uninsured=twin(uninsured))

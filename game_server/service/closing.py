@@ -22,6 +22,7 @@ from game_server.engine import (
     default_decisions,
     summarize,
 )
+from game_server.engine.counterfactual import TwinKey
 from game_server.engine.decisions import Decisions
 from game_server.engine.scoring import LifeSummary
 from game_server.protocol.codec import encode
@@ -89,6 +90,9 @@ class RoundCloser:
         self.counterfactuals: dict[str, Counterfactual] = {}
         self.results: dict[str, str] = {}
         self.defaulted = 0
+        self.twins: dict[TwinKey, LifeSummary] = {}
+        """The room's twin lives (insured, uninsured) so far: one seed, so players who chose the
+        same work and savings share them."""
 
     def play(self, pid: str) -> None:
         scenario, r = self.room.scenario, self.round
@@ -123,7 +127,7 @@ class RoundCloser:
         scenario, life = self.room.scenario, self.lives[pid]
         summary: LifeSummary | None = None
         if self.finished:
-            cf = self.counterfactuals[pid] = counterfactual(scenario, life)
+            cf = self.counterfactuals[pid] = counterfactual(scenario, life, self.twins)
             summary = cf.actual
         elif life.history:
             summary = summarize(scenario, life)

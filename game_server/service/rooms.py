@@ -36,7 +36,9 @@ from game_server.engine import (
     drawn_death_age,
     plan_stages,
 )
+from game_server.engine.counterfactual import TwinKey
 from game_server.engine.decisions import Decisions
+from game_server.engine.scoring import LifeSummary
 from game_server.outbox.items import life_entry, quiz_entry, room_entry, split_items
 from game_server.protocol import errors
 from game_server.protocol.codec import encode
@@ -765,13 +767,14 @@ class RoomService:
             players = {pid: str(json.loads(raw)["nick"]) for pid, raw in players_raw.items()}
             lives: dict[str, LifeState] = {}
             cfs: dict[str, Counterfactual] = {}
+            twins: dict[TwinKey, LifeSummary] = {}  # one seed: lives alike share their twins
             ops: list[Op] = []
             for i, pid in enumerate(players):
                 life = self.cache.life(
                     ctx.scenario, ctx.code, ctx.seed, pid, decode_log(logs.get(pid))
                 )
                 lives[pid] = life
-                cf = cfs[pid] = counterfactual(ctx.scenario, life)
+                cf = cfs[pid] = counterfactual(ctx.scenario, life, twins)
                 views = {**player_views(ctx.scenario, life, cf.actual), **over_view(cf)}
                 ops.append(Op("hset", KEY_RESULTS, pid + OVER, encode(views)))
                 if i % YIELD_EVERY == YIELD_EVERY - 1:
