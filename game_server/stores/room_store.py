@@ -228,6 +228,7 @@ class RoomStore:
         self._r: Any = redis
         self.stream_cap = stream_cap
         self.ttl_ms = ttl_seconds * 1000
+        self._load = redis.register_script(_lua("load"))
         self._transition = redis.register_script(_lua("transition", self.cluster))
         self._join = redis.register_script(_lua("join", self.cluster))
         self._submit = redis.register_script(_lua("submit", self.cluster))
@@ -242,16 +243,14 @@ class RoomStore:
         """The room's state for the reducer, read at one moment (``None``: no such room), and
         whether ``player_id`` has a seat."""
         keys = RoomKeys(code)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hgetall(keys.meta)
-            pipe.hlen(keys.players)
-            pipe.smembers(keys.kicked)
-            pipe.hexists(keys.players, player_id or "")
-            meta, seats, kicked, seated = await pipe.execute()
-        if not meta:
+        flat, seats, kicked, seated = await self._load(
+            keys=[keys.meta, keys.players, keys.kicked], args=[player_id or ""]
+        )
+        if not flat:
             return None
+        meta = _pairs(flat)
         state = decode_state(meta, int(seats), frozenset(kicked))
-        return StoredRoom(state, dict(meta), bool(seated) and player_id is not None)
+        return StoredRoom(state, meta, bool(seated) and player_id is not None)
 
     async def transition(
         self,
