@@ -133,7 +133,8 @@ class RedisCluster:
         return [n for n in self.nodes if n.port in ports]
 
     def wait_healthy(self, timeout: float = STARTUP_TIMEOUT) -> None:
-        """Every running node says ``cluster_state:ok`` and every slot has a running primary."""
+        """Every running node says ``cluster_state:ok``, every slot has a running primary and
+        every replica is in sync with its primary."""
         deadline = time.monotonic() + timeout
         while True:
             if self._healthy():
@@ -158,6 +159,11 @@ class RedisCluster:
                         covered += int(end) - int(start) + 1
                     if covered != 16384:
                         return False
+                    replication = client.info("replication")
+                    if replication["role"] == "slave" and (
+                        replication["master_link_status"] != "up"
+                    ):
+                        return False  # still in its first sync: it has nothing to take over
         except redis.RedisError:
             return False
         return True

@@ -125,6 +125,8 @@ async def test_workshop_and_solo_across_two_instances_on_a_cluster(
             assert node.execute_command("PUBSUB", "NUMSUB", channel)[1] == 0
 
     indexes = Indexes(CLUSTER_SHARDS)
+    primaries = {cluster.primary_of(key).port for key in indexes.all_deadlines()}
+    assert len(primaries) == 3, "the deadlines' keys are not on every shard"
     with cluster_client(cluster) as store:
         for r in range(ROUNDS):
             action = host.host("start") if r == 0 else host.host("open_round", seconds=10)
