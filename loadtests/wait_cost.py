@@ -24,7 +24,7 @@ from redis.asyncio import Redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from cluster_support import redis_cluster  # noqa: E402
+from cluster_support import redis_cluster
 
 SUBMIT_LIKE = """
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
@@ -57,7 +57,8 @@ async def measure(client: Redis, sha: str, calls: int, concurrency: int, wait: b
     async def worker() -> list[float]:
         return [await one(client, sha, n, wait) for n in queue]
 
-    parallel = [t for ts in await asyncio.gather(*(worker() for _ in range(concurrency))) for t in ts]
+    runs = await asyncio.gather(*(worker() for _ in range(concurrency)))
+    parallel = [t for run in runs for t in run]
     rate = calls / (time.perf_counter() - started)
     p99 = statistics.quantiles(serial, n=100)[98]
     p99_parallel = statistics.quantiles(parallel, n=100)[98]

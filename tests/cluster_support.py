@@ -25,6 +25,7 @@ HOST = "127.0.0.1"
 NODES = 6
 NODE_TIMEOUT_MS = 1000
 STARTUP_TIMEOUT = 20.0
+CREATE_OPTIONS = ("--cluster-replicas", "1", "--cluster-yes")
 
 
 def _free_ports(count: int) -> list[int]:
@@ -65,28 +66,19 @@ class ClusterNode:
     def start(self, server: str) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         log = (self.directory / "redis.log").open("ab")
+        options = {
+            "bind": HOST,
+            "port": str(self.port),
+            "dir": str(self.directory),
+            "cluster-enabled": "yes",
+            "cluster-config-file": "nodes.conf",
+            "cluster-node-timeout": str(NODE_TIMEOUT_MS),
+            "appendonly": "no",
+            "save": "",
+            "protected-mode": "no",
+        }
         self.process = subprocess.Popen(
-            [
-                server,
-                "--bind",
-                HOST,
-                "--port",
-                str(self.port),
-                "--dir",
-                str(self.directory),
-                "--cluster-enabled",
-                "yes",
-                "--cluster-config-file",
-                "nodes.conf",
-                "--cluster-node-timeout",
-                str(NODE_TIMEOUT_MS),
-                "--appendonly",
-                "no",
-                "--save",
-                "",
-                "--protected-mode",
-                "no",
-            ],  # fmt: skip
+            [server, *(item for name, value in options.items() for item in (f"--{name}", value))],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -212,8 +204,7 @@ def redis_cluster(directory: Path) -> Iterator[RedisCluster]:
                     raise RuntimeError(f"redis-server on {node.port} did not start")
                 time.sleep(0.05)
         subprocess.run(
-            [cli, "--cluster", "create", *(n.address for n in cluster.nodes)]
-            + ["--cluster-replicas", "1", "--cluster-yes"],
+            [cli, "--cluster", "create", *(n.address for n in cluster.nodes), *CREATE_OPTIONS],
             check=True,
             capture_output=True,
             timeout=60,

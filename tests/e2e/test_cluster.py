@@ -151,7 +151,8 @@ async def test_workshop_and_solo_across_two_instances_on_a_cluster(
     assert stream == list(range(1, len(stream) + 1))
     for client in everyone:
         seqs = [seq for seq, _ in client.events()]
-        assert seqs == sorted(set(seqs)) and seqs[-1] == stream[-1], client.name
+        assert seqs == sorted(set(seqs)), client.name
+        assert seqs[-1] == stream[-1], client.name
 
     me = await make(b.ws_url, "solo")
     created, _ = await me.create("solo", nickname="独行侠")

@@ -33,5 +33,5 @@ def test_a_room_is_in_the_key_of_its_crc32_with_its_other_indexes() -> None:
 
 
 def test_an_index_has_a_key() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one key"):
         Indexes(0)
