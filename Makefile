@@ -20,9 +20,10 @@ run: $(STAMP)
 play: $(STAMP)
 	$(BIN)/python -m game_server play
 
-## test: every test, with warnings as errors (installs a browser for the page tests if missing)
+## test: every test, with warnings as errors (installs a browser for the page tests and Redis for the cluster tests if missing)
 test: $(STAMP)
 	bash scripts/ensure-browser.sh $(BIN)
+	bash scripts/ensure-redis.sh
 	$(BIN)/python -m game_server validate scenarios
 	$(BIN)/python -m pytest
 

@@ -19,9 +19,6 @@ from pathlib import Path
 from fastapi import FastAPI, Request, Response, WebSocket
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from redis.asyncio import ConnectionPool, Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -32,6 +29,7 @@ from game_server.content.loader import load_all
 from game_server.outbox.drainer import OutboxDrainer
 from game_server.protocol.errors import ProtocolError
 from game_server.service.rooms import RoomService
+from game_server.stores import redis_client
 from game_server.stores.embedded_redis import EmbeddedRedis
 from game_server.stores.limit_counts import LimitCounts
 from game_server.stores.results import ResultsStore
@@ -113,26 +111,21 @@ def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> Fas
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # A plain pool: its checkout is a list pop (the blocking pool's condition and timeout
-        # took 7 % of the server's time under the workshop mix). A burst (a venue's Wi-Fi drops
-        # and 2,000 phones reconnect) opens more connections, up to the setting's bound, which
-        # is set well above what one event loop has in flight and below Redis's own maxclients.
-        pool = ConnectionPool.from_url(
-            str(settings.redis_url),
-            decode_responses=True,
-            max_connections=settings.redis_max_connections,
-            # A restarted Redis leaves the pooled connections stale: retry on a new one.
-            retry_on_error=[RedisConnectionError, RedisTimeoutError],
-        )
-        redis = Redis(connection_pool=pool)
+        # One Redis server or a Redis Cluster (``stores/redis_client.py``).
+        redis = redis_client.connect(settings)
+        await redis_client.check_mode(redis)
+        indexes = redis_client.indexes_for(settings)
         results = ResultsStore(settings.effective_database_url)
         await results.migrate()
         store = RoomStore(
-            redis, settings.stream_max_events, settings.room_idle_seconds + KEYS_OUTLIVE_IDLE
+            redis,
+            settings.stream_max_events,
+            settings.room_idle_seconds + KEYS_OUTLIVE_IDLE,
+            indexes,
         )
         service = RoomService(store, scenarios, settings, results)
         registry = Registry(settings.join_fanout_max_seats)
-        limits = AddressLimits(settings, LimitCounts(redis))
+        limits = AddressLimits(settings, LimitCounts(redis, indexes))
         hub = Hub(service, registry, limits)
         app.state.limits = limits
         bus = RoomBus(redis, store.events_since, hub.on_event, hub.on_passing)
@@ -140,7 +133,7 @@ def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> Fas
         app.state.settings = settings
         app.state.service = service
         app.state.results = results
-        outbox = OutboxDrainer(redis, results)
+        outbox = OutboxDrainer(redis, results, indexes=indexes)
         app.state.outbox = outbox
         app.state.hub = hub
         tasks = [
@@ -162,8 +155,7 @@ def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> Fas
             with contextlib.suppress(Exception):
                 await service.drain()
             await bus.close()
-            await redis.aclose()
-            await pool.aclose()
+            await redis_client.close(redis)
             await results.dispose()
             if embedded is not None:
                 embedded.stop()

@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_DIR / "var"
     redis_url: str | None = None
     """``None``: start the embedded Redis server under ``data_dir``."""
+    redis_cluster: bool = False
+    """``REDIS_URL`` names a node of a Redis Cluster (7 or later): the server uses redis-py's
+    cluster client, sharded pub/sub for the rooms' events and spread indexes
+    (``docs/architecture.md``, "Redis Cluster"). Off: one Redis server."""
+    redis_index_shards: int | None = Field(default=None, ge=1, le=1024)
+    """Keys per global index (``stores/indexes.py``); ``None``: 1 on one server, 16 on a
+    cluster. Every instance of a deployment must use the same number."""
     database_url: str | None = None
     """``None``: a SQLite file under ``data_dir``."""
     scenario_dir: Path = PROJECT_DIR / "scenarios"
@@ -108,6 +115,8 @@ class Settings(BaseSettings):
             self.redis_url is None or self.database_url is None
         ):
             raise ValueError("production needs REDIS_URL and DATABASE_URL (no embedded services)")
+        if self.redis_cluster and self.redis_url is None:
+            raise ValueError("REDIS_CLUSTER needs REDIS_URL (a node of the cluster)")
         return self
 
     @property

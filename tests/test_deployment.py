@@ -100,7 +100,8 @@ def test_game_instances_use_the_shared_services(
     assert "build" in game
     assert env["ENVIRONMENT"] == "production"
     assert env["INSTANCE_ID"] == name
-    assert re.fullmatch(r"redis://redis:6379/\d+", env["REDIS_URL"])
+    assert re.fullmatch(r"\$\{REDIS_URL:-redis://redis:6379/\d+\}", env["REDIS_URL"])
+    assert env["REDIS_CLUSTER"] == "${REDIS_CLUSTER:-false}"  # one Redis unless told
     database_url = env["DATABASE_URL"]
     assert database_url.startswith("postgresql+psycopg://")
     assert "@postgres:5432/" in database_url
@@ -137,8 +138,9 @@ def test_locust_runs_only_in_the_loadtest_profile(services: dict[str, dict[str, 
 def test_every_service_but_locust_and_lb_is_health_checked(
     services: dict[str, dict[str, Any]],
 ) -> None:
+    """(And the cluster's one-shot creation, which the games wait to complete, not be healthy.)"""
     for name, service in services.items():
-        if name in ("locust", "lb"):
+        if name in ("locust", "lb", "redis-cluster-create"):
             continue
         check = service.get("healthcheck")
         assert check, f"{name} has no healthcheck"
@@ -239,3 +241,27 @@ def test_container_logs_are_rotated(services: dict[str, dict[str, Any]]) -> None
         assert logging, f"{name} keeps its logs forever"
         assert logging["driver"] == "json-file"
         assert logging["options"] == {"max-size": "10m", "max-file": "3"}
+
+
+def test_the_cluster_profile_makes_six_nodes_and_the_games_wait_for_it(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]]
+) -> None:
+    """``--profile cluster``: six cluster-mode nodes, each with its own volume, and a one-shot
+    service that makes them three primaries with a replica each; the games wait for it when
+    the profile is on (``required: false``: without the profile they do not)."""
+    nodes = [name for name in services if name.startswith("redis-node-")]
+    assert len(nodes) == 6
+    for name in nodes:
+        node = services[name]
+        assert node["profiles"] == ["cluster"]
+        command = _command_text(node["command"])
+        assert re.search(r"--cluster-enabled\s+yes", command)
+        assert re.search(r"--appendonly\s+yes", command)
+        assert node["volumes"][0].split(":")[0] in compose["volumes"]
+    create = services["redis-cluster-create"]
+    assert create["profiles"] == ["cluster"]
+    assert "--cluster-replicas 1" in _command_text(create["command"])
+    assert set(nodes) == _healthy_dependencies(create)
+    for name in GAMES:
+        waits = services[name]["depends_on"]["redis-cluster-create"]
+        assert waits == {"condition": "service_completed_successfully", "required": False}

@@ -6,6 +6,9 @@ that is safe: the SQL upsert is idempotent and keeps the newest version of each 
 revision), and the outbox is emptied by compare-and-delete, so whichever order their writes and
 deletes interleave in, SQL ends with the newest version of every item and the outbox keeps only
 items not yet written.
+
+The index of due rooms is ``gig:outbox``, or on a Redis Cluster several keys
+(``stores/indexes.py``); each run reads every key of it.
 """
 
 from __future__ import annotations
@@ -19,12 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from game_server.outbox.items import (
-    OUTBOX_INDEX,
     LifeItem,
     QuizItem,
     RoomItem,
@@ -34,6 +35,8 @@ from game_server.outbox.items import (
     retry_delay_ms,
     retry_key,
 )
+from game_server.stores.indexes import Indexes
+from game_server.stores.redis_client import RedisClient
 from game_server.stores.results import (
     LifeResultCreate,
     QuizAnswerCreate,
@@ -80,9 +83,10 @@ class OutboxDrainer:
 
     def __init__(
         self,
-        redis: Redis,
+        redis: RedisClient,
         results: ResultsStore,
         *,
+        indexes: Indexes | None = None,
         batch_items: int = BATCH_ITEMS,
         rooms_per_run: int = ROOMS_PER_RUN,
         empty_grace_ms: int = EMPTY_GRACE_MS,
@@ -91,6 +95,7 @@ class OutboxDrainer:
         # converted explicitly, so commands go through an Any view (as in stores/room_store.py).
         self._r: Any = redis
         self._results = results
+        self._indexes = indexes or Indexes()
         self._batch_items = batch_items
         self._rooms_per_run = rooms_per_run
         self._empty_grace_ms = empty_grace_ms
@@ -154,15 +159,20 @@ class OutboxDrainer:
         """Flush every room due by ``now_ms`` (up to ``rooms_per_run``, oldest first); returns
         how many items were written. Never raises: a room whose database write fails is retried
         later (0.5 s, doubling to 30 s), a Redis failure is retried at the next run."""
+        keys = self._indexes.all_outbox()
         try:
-            due = await self._r.zrangebyscore(
-                OUTBOX_INDEX, "-inf", now_ms, start=0, num=self._rooms_per_run, withscores=True
-            )
+            async with self._r.pipeline(transaction=False) as pipe:
+                for key in keys:
+                    pipe.zrangebyscore(
+                        key, "-inf", now_ms, start=0, num=self._rooms_per_run, withscores=True
+                    )
+                replies = await pipe.execute()
         except RedisError:
-            log.warning("results outbox: cannot read %s", OUTBOX_INDEX, exc_info=True)
+            log.warning("results outbox: cannot read %s", " ".join(keys), exc_info=True)
             return 0
+        due = sorted(((c, s) for reply in replies for c, s in reply), key=lambda e: e[1])
         written = 0
-        for code, score in due:
+        for code, score in due[: self._rooms_per_run]:
             written += await self._run_room(str(code), float(score), now_ms)
         return written
 
@@ -193,7 +203,9 @@ class OutboxDrainer:
             if flush.refused:
                 await self._retry_later(code, score, now_ms)
             elif flush.remaining == 0 and now_ms - score >= self._empty_grace_ms:
-                await self._reschedule(keys=[OUTBOX_INDEX], args=[code, repr(score), ""])
+                await self._reschedule(
+                    keys=[self._indexes.outbox(code)], args=[code, repr(score), ""]
+                )
             # Else items arrived or were replaced meanwhile: the entry stays due, for the next run.
         except RedisError:
             log.warning("room %s: results outbox index not updated", code, exc_info=True)
@@ -208,7 +220,9 @@ class OutboxDrainer:
                 pipe.pexpire(retry_key(code), RETRY_COUNTER_TTL_MS)
                 failures, _ = await pipe.execute()
             delay = retry_delay_ms(int(failures))
-            await self._reschedule(keys=[OUTBOX_INDEX], args=[code, repr(score), now_ms + delay])
+            await self._reschedule(
+                keys=[self._indexes.outbox(code)], args=[code, repr(score), now_ms + delay]
+            )
         except RedisError:
             log.warning("room %s: results outbox retry not scheduled", code, exc_info=True)
             return None

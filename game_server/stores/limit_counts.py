@@ -12,8 +12,9 @@ limit times the number of instances. One counter per address, kind of room and c
   short life is what limits what is kept.)
 
 Live rooms are the members of ``gig:rooms``, the index of rooms the idle sweep disposes of
-(``room_store.py``): every room is in it from its creation until it is disposed of, so its size is
-the number of rooms Redis holds.
+(``room_store.py``; on a Redis Cluster several keys, ``indexes.py``, whose sizes are added):
+every room is in it from its creation until it is disposed of, so its size is the number of
+rooms Redis holds.
 """
 
 from __future__ import annotations
@@ -24,9 +25,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from redis.asyncio import Redis
-
-from game_server.stores.room_store import ROOMS_KEY
+from game_server.stores.indexes import Indexes
+from game_server.stores.redis_client import RedisClient
 
 SALT_KEY: Final = "gig:limits:salt"
 HOUR_MS: Final = 3_600_000
@@ -68,8 +68,9 @@ class Taken:
 class LimitCounts:
     """The counters of the public limits, in the deployment's Redis."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: RedisClient, indexes: Indexes | None = None) -> None:
         self._r = redis
+        self._indexes = indexes or Indexes()
         self._salt: str | None = None
 
     async def salt(self) -> str:
@@ -101,4 +102,10 @@ class LimitCounts:
         await self._r.eval(_GIVE_BACK, 1, taken.key)
 
     async def live_rooms(self) -> int:
-        return int(await self._r.zcard(ROOMS_KEY))
+        keys = self._indexes.all_rooms()
+        if len(keys) == 1:
+            return int(await self._r.zcard(keys[0]))
+        async with self._r.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.zcard(key)
+            return sum(int(n) for n in await pipe.execute())

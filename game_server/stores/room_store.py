@@ -26,30 +26,45 @@ All keys of a room share the hash tag ``{room:CODE}`` so a Redis Cluster keeps t
 Global sorted sets (each written before the room change it indexes, so a crash leaves at worst a
 stale entry, never a missing one): ``gig:deadlines`` (code -> when the poller should look: a
 round's deadline, or a close lease's end) and ``gig:rooms`` (code -> last change, for disposing of
-idle rooms). Only the scripts that change a room refresh its keys' expiry.
+idle rooms); on a Redis Cluster each is several keys (``indexes.py``). Only the scripts that
+change a room refresh its keys' expiry.
+
+On a Redis Cluster (``redis_client.py``) the scripts publish with ``SPUBLISH`` (the one line
+``local publish = 'PUBLISH'`` of each script is swapped when it is loaded), and a script and an
+index write of one action, in two slots, are sent at once instead of in one pipeline (redis-py's
+cluster pipelines refuse ``EVALSHA``): one round trip's time still.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Final
 
-from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
 
-from game_server.outbox.items import OUTBOX_INDEX, outbox_key
+from game_server.outbox.items import outbox_key
 from game_server.room import PlayerKicked, RoomEvent, RoomState
+from game_server.stores.indexes import DEADLINES, ROOMS, Indexes
+from game_server.stores.redis_client import RedisClient, is_cluster
 from game_server.stores.room_state import decode_state, encode_state
 
-DEADLINES_KEY: Final = "gig:deadlines"
-ROOMS_KEY: Final = "gig:rooms"
+DEADLINES_KEY: Final = DEADLINES
+ROOMS_KEY: Final = ROOMS
+"""The indexes' names on one Redis (``indexes.py``: the keys on a cluster)."""
+
+_PUBLISH_LINE: Final = "local publish = 'PUBLISH'\n"
 
 
-def _lua(name: str) -> str:
-    return resources.files("game_server.stores").joinpath(f"lua/{name}.lua").read_text()
+def _lua(name: str, sharded: bool = False) -> str:
+    """A room script; ``sharded``: publishing with ``SPUBLISH`` (a Redis Cluster)."""
+    text = resources.files("game_server.stores").joinpath(f"lua/{name}.lua").read_text()
+    if sharded and _PUBLISH_LINE in text:
+        text = text.replace(_PUBLISH_LINE, "local publish = 'SPUBLISH'\n")
+    return text
 
 
 class RoomKeys:
@@ -198,16 +213,25 @@ def _pairs(flat: Sequence[str]) -> dict[str, str]:
 class RoomStore:
     """Typed access to the room scripts; one per process, on one connection pool."""
 
-    def __init__(self, redis: Redis, stream_cap: int, ttl_seconds: int) -> None:
+    def __init__(
+        self,
+        redis: RedisClient,
+        stream_cap: int,
+        ttl_seconds: int,
+        indexes: Indexes | None = None,
+    ) -> None:
         self.redis = redis
+        self.cluster = is_cluster(redis)
+        self.indexes = indexes or Indexes()
         # redis-py's command stubs type replies as bytes | str | Any; with decode_responses on
         # they are str, converted explicitly below, so plain commands go through an Any view.
         self._r: Any = redis
         self.stream_cap = stream_cap
         self.ttl_ms = ttl_seconds * 1000
-        self._transition = redis.register_script(_lua("transition"))
-        self._join = redis.register_script(_lua("join"))
-        self._submit = redis.register_script(_lua("submit"))
+        self._load = redis.register_script(_lua("load"))
+        self._transition = redis.register_script(_lua("transition", self.cluster))
+        self._join = redis.register_script(_lua("join", self.cluster))
+        self._submit = redis.register_script(_lua("submit", self.cluster))
         self._quiz = redis.register_script(_lua("quiz"))
         self._presence = redis.register_script(_lua("presence"))
         self._player_view = redis.register_script(_lua("player_view"))
@@ -219,16 +243,14 @@ class RoomStore:
         """The room's state for the reducer, read at one moment (``None``: no such room), and
         whether ``player_id`` has a seat."""
         keys = RoomKeys(code)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hgetall(keys.meta)
-            pipe.hlen(keys.players)
-            pipe.smembers(keys.kicked)
-            pipe.hexists(keys.players, player_id or "")
-            meta, seats, kicked, seated = await pipe.execute()
-        if not meta:
+        flat, seats, kicked, seated = await self._load(
+            keys=[keys.meta, keys.players, keys.kicked], args=[player_id or ""]
+        )
+        if not flat:
             return None
+        meta = _pairs(flat)
         state = decode_state(meta, int(seats), frozenset(kicked))
-        return StoredRoom(state, dict(meta), bool(seated) and player_id is not None)
+        return StoredRoom(state, meta, bool(seated) and player_id is not None)
 
     async def transition(
         self,
@@ -355,23 +377,44 @@ class RoomStore:
         keys = RoomKeys(code)
         args = [str(self.ttl_ms), f"{player_id}:{msg_id}", field, str(answer), *item]
         quiz_keys = [keys.meta, keys.acks, keys.quiz, keys.outbox]
-        reply: Any = None
+        reply: Any = (
+            await self._quiz_on_cluster(code, now, quiz_keys, args)
+            if self.cluster
+            else await self._quiz_pipelined(code, now, quiz_keys, args)
+        )
+        if reply[0] == "gone":
+            raise StoreError("room/gone")
+        return bool(reply[0] == "dup")
+
+    async def _quiz_pipelined(
+        self, code: str, now: int, quiz_keys: list[str], args: list[str]
+    ) -> Any:
         for attempt in range(2):
             # EVALSHA by hand: redis-py's pipelined scripts ask SCRIPT EXISTS first, every time
             # (a second round trip); the script is loaded only when Redis says it lacks it.
             async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.zadd(OUTBOX_INDEX, {code: now})
+                pipe.zadd(self.indexes.outbox(code), {code: now})
                 pipe.evalsha(self._quiz.sha, len(quiz_keys), *quiz_keys, *args)
                 try:
                     _, reply = await pipe.execute()
-                    break
+                    return reply
                 except NoScriptError:
                     if attempt:
                         raise
                     await self._r.script_load(self._quiz.script)
-        if reply[0] == "gone":
-            raise StoreError("room/gone")
-        return bool(reply[0] == "dup")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _quiz_on_cluster(
+        self, code: str, now: int, quiz_keys: list[str], args: list[str]
+    ) -> Any:
+        # Two slots, so no pipeline: both sent at once, the index command first. If either
+        # fails, the action fails and the client sends it again: the index is written again
+        # and the script answers ``dup``.
+        _, reply = await asyncio.gather(
+            self._r.zadd(self.indexes.outbox(code), {code: now}),
+            self._quiz(keys=quiz_keys, args=args),
+        )
+        return reply
 
     async def set_presence(self, code: str, instance: str, until_ms: Mapping[str, int]) -> bool:
         """Until when each player counts as present, as this instance sees it; False when the
@@ -480,27 +523,38 @@ class RoomStore:
     # --- Global indexes -------------------------------------------------------------------------
 
     async def add_deadline(self, code: str, when_ms: int) -> None:
-        await self._r.zadd(DEADLINES_KEY, {code: when_ms})
+        await self._r.zadd(self.indexes.deadlines(code), {code: when_ms})
 
     async def remove_deadline(self, code: str) -> None:
-        await self._r.zrem(DEADLINES_KEY, code)
+        await self._r.zrem(self.indexes.deadlines(code), code)
 
     async def due_rooms(self, now: int, limit: int = 50) -> list[str]:
-        codes = await self._r.zrangebyscore(DEADLINES_KEY, "-inf", now, start=0, num=limit)
-        return [str(c) for c in codes]
+        return await self._due(self.indexes.all_deadlines(), now, limit)
 
     async def mark_active(self, code: str, now: int) -> None:
         """The room changed now (the idle clock starts again)."""
-        await self._r.zadd(ROOMS_KEY, {code: now})
+        await self._r.zadd(self.indexes.rooms(code), {code: now})
 
     async def idle_rooms(self, since: int, limit: int = 20) -> list[str]:
-        codes = await self._r.zrangebyscore(ROOMS_KEY, "-inf", since, start=0, num=limit)
-        return [str(c) for c in codes]
+        return await self._due(self.indexes.all_rooms(), since, limit)
 
     async def index_outbox(self, code: str, now: int) -> None:
         """The room will have results in its outbox (written before them: see the module)."""
-        await self._r.zadd(OUTBOX_INDEX, {code: now})
+        await self._r.zadd(self.indexes.outbox(code), {code: now})
 
     async def forget_room(self, code: str) -> None:
-        await self._r.zrem(ROOMS_KEY, code)
-        await self._r.zrem(DEADLINES_KEY, code)
+        await self._r.zrem(self.indexes.rooms(code), code)
+        await self._r.zrem(self.indexes.deadlines(code), code)
+
+    async def _due(self, keys: Sequence[str], until: int, limit: int) -> list[str]:
+        """Up to ``limit`` codes scored at most ``until`` across an index's keys, earliest
+        first (one command per key, pipelined: on a cluster each shard is asked at once)."""
+        if len(keys) == 1:
+            codes = await self._r.zrangebyscore(keys[0], "-inf", until, start=0, num=limit)
+            return [str(c) for c in codes]
+        async with self._r.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.zrangebyscore(key, "-inf", until, start=0, num=limit, withscores=True)
+            replies = await pipe.execute()
+        found = sorted((float(score), str(code)) for reply in replies for code, score in reply)
+        return [code for _, code in found[:limit]]

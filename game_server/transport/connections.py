@@ -6,7 +6,8 @@ websockets docs, "broadcast"). A connection whose queue overflows is closed; the
 from the last sequence number it saw and loses nothing.
 
 Room events reach this instance on the room's pub/sub channel (``RoomBus``) and are handled by one
-worker per room, in sequence order; a gap in the sequence is filled from the room's stream.
+worker per room, in sequence order; a gap in the sequence is filled from the room's stream. On a
+Redis Cluster the channel is a sharded one (``SSUBSCRIBE``: the room's shard only sends it).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+from redis.asyncio.cluster import ClusterPubSub, RedisCluster
 from redis.exceptions import RedisError
 from starlette.websockets import WebSocket
 
 from game_server.protocol.outbound import Outbound
 from game_server.service.rooms import Identity
+from game_server.stores.redis_client import RedisClient
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,12 @@ CLOSE_SLOW = 4008
 CLOSE_KICKED = 4003
 CLOSE_GONE = 4004
 CLOSE_POLICY = 1008
+
+SHARD_WAIT_SECONDS = 0.02
+"""On a cluster, how long the bus waits on each shard's connection in turn (redis-py's
+``ClusterPubSub.get_sharded_message`` reads them one after the other): with three shards a quiet
+one delays another's message by at most 40 ms, for 150 short waits a second when all is quiet."""
+RESUBSCRIBE_SECONDS = 0.5
 
 
 class RateLimit:
@@ -228,7 +237,7 @@ class RoomBus:
 
     def __init__(
         self,
-        redis: Redis,
+        redis: RedisClient,
         fetch_since: Callable[[str, int], Awaitable[list[tuple[int, str]] | None]],
         handle: EventHandler,
         on_passing: Callable[[str, str], None] = lambda code, payload: None,
@@ -236,7 +245,9 @@ class RoomBus:
         self.on_passing = on_passing
         """Unnumbered messages (seq 0), such as decision counts for the hosts."""
         self.redis = redis
-        self.pubsub = redis.pubsub(ignore_subscribe_messages=True)
+        self.pubsub: PubSub | ClusterPubSub = redis.pubsub(ignore_subscribe_messages=True)
+        self.unsynced: set[str] = set()
+        """Rooms subscribed to whose (S)SUBSCRIBE failed (Redis away, a failover): retried."""
         self.fetch_since = fetch_since
         self.handle = handle
         self.last: dict[str, int] = {}
@@ -252,16 +263,20 @@ class RoomBus:
         if code in self.subscribed:
             return
         self.subscribed.add(code)
-        await self.pubsub.subscribe(self.channel(code))
         self.queues[code] = asyncio.Queue()
+        await self._listen(code)
         self.workers[code] = asyncio.create_task(self._worker(code))
 
     async def unsubscribe(self, code: str) -> None:
         if code not in self.subscribed:
             return
         self.subscribed.discard(code)
+        self.unsynced.discard(code)
         try:
-            await self.pubsub.unsubscribe(self.channel(code))
+            if isinstance(self.pubsub, ClusterPubSub):
+                await self.pubsub.sunsubscribe(self.channel(code))
+            else:
+                await self.pubsub.unsubscribe(self.channel(code))
         except (RedisError, OSError, RuntimeError) as exc:
             # Redis is away: the subscription goes with the connection, and the resubscribe
             # after it returns only takes the rooms still subscribed.
@@ -278,11 +293,13 @@ class RoomBus:
             if not self.subscribed:
                 await asyncio.sleep(0.05)
                 continue
+            if self.unsynced:
+                await self._sync()
             try:
-                message = await self.pubsub.get_message(timeout=1.0)
+                message = await self._next_message()
             except (RedisError, OSError, RuntimeError) as exc:
                 log.warning("room bus reconnecting after %r", exc)
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(RESUBSCRIBE_SECONDS)
                 await self._resubscribe()
                 continue
             if message is None:
@@ -298,16 +315,55 @@ class RoomBus:
             if queue is not None:
                 queue.put_nowait((int(seq_text), payload))
 
-    async def _resubscribe(self) -> None:
-        # After Redis restarts the subscriptions are gone: make them again, and let each worker
-        # fill what it missed from the stream on its next event.
-        with contextlib.suppress(Exception):
-            await self.pubsub.reset()
-        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-        for code in list(self.subscribed):
-            with contextlib.suppress(Exception):
+    async def _next_message(self) -> dict[str, Any] | None:
+        if isinstance(self.pubsub, ClusterPubSub):
+            message = await self.pubsub.get_sharded_message(timeout=SHARD_WAIT_SECONDS)
+            if message is None and not self.pubsub.node_pubsub_mapping:
+                await asyncio.sleep(SHARD_WAIT_SECONDS)  # no shard connection yet: no spin
+            return message
+        plain: dict[str, Any] | None = await self.pubsub.get_message(timeout=1.0)
+        return plain
+
+    async def _listen(self, code: str) -> None:
+        """(S)SUBSCRIBE to the room's channel; on failure the run loop tries again."""
+        try:
+            if isinstance(self.pubsub, ClusterPubSub):
+                await self.pubsub.ssubscribe(self.channel(code))
+            else:
                 await self.pubsub.subscribe(self.channel(code))
-                await self.queues[code].put((-1, ""))  # a nudge: check the stream for gaps
+        except (RedisError, OSError) as exc:
+            log.info("room bus: subscribe to %s failed after %r, will retry", code, exc)
+            self.unsynced.add(code)
+            return
+        self.unsynced.discard(code)
+        queue = self.queues.get(code)
+        if queue is not None:
+            queue.put_nowait((-1, ""))  # a nudge: fill from the stream what came before
+
+    async def _sync(self) -> None:
+        """Subscribe again to the rooms whose subscription failed."""
+        if isinstance(self.redis, RedisCluster):
+            for code in list(self.unsynced):
+                # A keyed command through the cluster client: on a failed connection it reloads
+                # the slots map (a failover's promoted replica), which SSUBSCRIBE then follows.
+                with contextlib.suppress(RedisError, OSError):
+                    await self.redis.exists(self.channel(code))
+        for code in list(self.unsynced):
+            if code in self.subscribed:
+                await self._listen(code)
+            else:
+                self.unsynced.discard(code)
+        if self.unsynced:
+            await asyncio.sleep(RESUBSCRIBE_SECONDS)
+
+    async def _resubscribe(self) -> None:
+        # After Redis restarts (or a cluster shard fails over) the subscriptions are gone: make
+        # them again; each worker fills what it missed from the stream.
+        with contextlib.suppress(Exception):
+            await self.pubsub.aclose()
+        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        self.unsynced = set(self.subscribed)
+        await self._sync()
 
     async def _worker(self, code: str) -> None:
         queue = self.queues[code]
@@ -343,4 +399,4 @@ class RoomBus:
         await asyncio.gather(*self.workers.values(), return_exceptions=True)
         self.workers.clear()
         with contextlib.suppress(Exception):
-            await self.pubsub.aclose()  # type: ignore[no-untyped-call]
+            await self.pubsub.aclose()

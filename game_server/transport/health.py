@@ -15,6 +15,10 @@ Three checks (when ``PING`` fails, the other two are not tried):
   little *before* writes are refused, so new players go elsewhere while the ones here can finish
   their game. No ``maxmemory`` (0): no limit to measure, the check passes.
 
+On a Redis Cluster ``redis`` is ``PING`` to every primary and the cluster's own state
+(``cluster_state:ok``: every slot served), ``writable`` the write on the shard of this
+instance's key, and ``memory`` the fullest primary (any full shard refuses its rooms' writes).
+
 SQL is not checked: results reach it through the outbox in Redis, which keeps them while the
 database is down (a game goes on without SQL; it cannot without Redis).
 """
@@ -26,8 +30,10 @@ from typing import Any, Literal
 
 from prometheus_client import Counter, Gauge
 from pydantic import BaseModel
-from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
+
+from game_server.stores.redis_client import RedisClient
 
 CheckName = Literal["redis", "writable", "memory"]
 
@@ -68,7 +74,7 @@ def memory_check(info: dict[str, Any], max_ratio: float) -> tuple[Check, float]:
 
 
 async def readiness(
-    redis: Redis, instance: str, now_ms: int, max_ratio: float, timeout: float
+    redis: RedisClient, instance: str, now_ms: int, max_ratio: float, timeout: float
 ) -> Readiness:
     """Run the checks against ``redis``; each Redis call bounded by ``timeout`` seconds."""
     checks: dict[CheckName, Check] = {}
@@ -82,12 +88,19 @@ async def readiness(
             checks[name] = Check(ok=False, detail=f"{type(exc).__name__}: {exc}")
         return None
 
-    if await attempt("redis", redis.ping()) is not None:
+    if isinstance(redis, RedisCluster):
+        answered = await attempt("redis", _cluster_answers(redis))
+    else:
+        answered = await attempt("redis", redis.ping())
+    if answered is not None and answered is not False:
         checks["redis"] = Check(ok=True, detail="PING answered")
         key = health_key(instance)
         if await attempt("writable", redis.set(key, str(now_ms), ex=HEALTH_KEY_SECONDS)):
             checks["writable"] = Check(ok=True, detail=f"SET {key} stored")
-        info = await attempt("memory", redis.info("memory"))
+        info = await attempt(
+            "memory",
+            _fullest_primary(redis) if isinstance(redis, RedisCluster) else redis.info("memory"),
+        )
         if info is not None:
             checks["memory"], ratio = memory_check(info, max_ratio)
             REDIS_MEMORY.set(ratio)
@@ -98,3 +111,22 @@ async def readiness(
     return Readiness(
         status="not_ready" if failed else "ok", instance=instance, failed=failed, checks=checks
     )
+
+
+async def _cluster_answers(redis: RedisCluster) -> bool:
+    """Every primary answers ``PING`` and the cluster serves every slot."""
+    if not await redis.ping(target_nodes=RedisCluster.PRIMARIES):
+        return False
+    state: Any = await redis.cluster_info()
+    if state.get("cluster_state") != "ok":
+        raise RedisError(f"cluster_state is {state.get('cluster_state')}")
+    return True
+
+
+async def _fullest_primary(redis: RedisCluster) -> dict[str, Any]:
+    """``INFO memory`` of the primary nearest its ``maxmemory``."""
+    infos: Any = await redis.info("memory", target_nodes=RedisCluster.PRIMARIES)
+    if "used_memory" in infos:  # one primary: redis-py gives its answer as is
+        return dict(infos)
+    ratios = [memory_check(info, 1.0)[1] for info in infos.values()]
+    return dict(list(infos.values())[ratios.index(max(ratios))])

@@ -30,6 +30,7 @@ from redis.exceptions import (
     OutOfMemoryError,
     ReadOnlyError,
     ResponseError,
+    SlotNotCoveredError,
     TimeoutError,
     TryAgainError,
 )
@@ -75,8 +76,15 @@ def reason_of(exc: BaseException) -> Reason | None:
         # Not mapped to a class by redis-py; a pipeline prefixes the message with the command.
         return "persistence"
     if isinstance(
-        exc, ConnectionError | TimeoutError | ReadOnlyError | ClusterDownError | TryAgainError
+        exc,
+        ConnectionError
+        | TimeoutError
+        | ReadOnlyError
+        | ClusterDownError
+        | TryAgainError
+        | SlotNotCoveredError,
     ):
+        # The last three: a Redis Cluster in a failover (no primary for a slot yet).
         return "unreachable"
     return None
 

@@ -5,6 +5,8 @@
 -- ARGV[1] channel  ARGV[2] ttl ms  ARGV[3] player id  ARGV[4] round  ARGV[5] decision (log form)
 -- ARGV[6] ack field  ARGV[7] now ms  ARGV[8] pension  ARGV[9] medical (for the hosts' bars)
 -- Returns {'dup', answer} | {'err', code} | {'ok', answer}; answer = 'round|decided|total|all'
+-- PUBLISH on one Redis; room_store.py makes it SPUBLISH on a Redis Cluster (sharded pub/sub).
+local publish = 'PUBLISH'
 local meta, players, kicked, pending, acks, online = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local player, round, now = ARGV[3], ARGV[4], tonumber(ARGV[7])
 local done = redis.call('HGET', acks, ARGV[6])
@@ -31,7 +33,7 @@ if not all and decided >= redis.call('ZCOUNT', online, now, '+inf') then
   end
 end
 local answer = round .. '|' .. decided .. '|' .. total .. '|' .. (all and '1' or '0')
-redis.call('PUBLISH', ARGV[1], '0|' .. cjson.encode({kind = 'decided', round = tonumber(round),
+redis.call(publish, ARGV[1], '0|' .. cjson.encode({kind = 'decided', round = tonumber(round),
   decided = decided, total = total, player_id = player, pension = ARGV[8], medical = ARGV[9]}))
 redis.call('HSET', acks, ARGV[6], answer)
 redis.call('PEXPIRE', pending, tonumber(ARGV[2]))

@@ -12,6 +12,8 @@
 -- then r, then r key indexes whose hashes are returned after the writes (HGETALL)
 -- then the public events, one JSON text each
 -- Returns {'ok', last seq, reads...} | {'conflict', current version} | {'gone'}
+-- PUBLISH on one Redis; room_store.py makes it SPUBLISH on a Redis Cluster (sharded pub/sub).
+local publish = 'PUBLISH'
 local meta, events = KEYS[1], KEYS[2]
 local channel, cap, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local current = redis.call('HGET', meta, 'version')
@@ -44,7 +46,7 @@ local seq = tonumber(redis.call('HGET', meta, 'seq') or '0')
 for j = i + r + 1, #ARGV do
   seq = redis.call('HINCRBY', meta, 'seq', 1)
   redis.call('XADD', events, 'MAXLEN', '~', cap, seq .. '-0', 'd', ARGV[j])
-  redis.call('PUBLISH', channel, seq .. '|' .. ARGV[j])
+  redis.call(publish, channel, seq .. '|' .. ARGV[j])
 end
 for k = 1, #KEYS - 1 do
   if redis.call('EXISTS', KEYS[k]) == 1 then redis.call('PEXPIRE', KEYS[k], ttl) end
