@@ -677,6 +677,24 @@ class RoomService:
             return await self._finish_close(ctx, holder, begun.state, players, logs, pending)
         return False
 
+    async def keep_deadline(self, code: str) -> None:
+        """Write the room's deadline entry again from its state. An entry can be lost with the
+        index's shard in a cluster failover (asynchronous replication); the presence heartbeat
+        calls this for the rooms with connections here, so such a round still closes on time
+        (at worst a heartbeat late). Never removes an entry: a change may be about to add one."""
+        stored = await self.store.load(code)
+        if stored is None:
+            return
+        state = stored.state
+        if state.round_state is RoundState.CLOSING and state.lease is not None:
+            await self.store.add_deadline(code, state.lease.until)
+        elif (
+            state.round_state is RoundState.OPEN
+            and state.status is Status.PLAYING
+            and state.deadline
+        ):
+            await self.store.add_deadline(code, state.deadline)
+
     async def _repair_deadline(self, code: str, state: RoomState) -> None:
         if state.round_state is RoundState.CLOSING and state.lease is not None:
             await self.store.add_deadline(code, state.lease.until)

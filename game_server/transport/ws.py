@@ -332,6 +332,8 @@ class Hub:
             present = await self.service.store.exists(code)
         if not present:
             self.room_gone(code)
+            return
+        await self.service.keep_deadline(code)
 
     def room_gone(self, code: str) -> None:
         gone = ProtocolError(

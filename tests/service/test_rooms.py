@@ -552,3 +552,19 @@ async def test_an_idle_room_is_disposed_of_with_its_lives_saved(
     ends = await service.personal_results(code, ids, over=True)
     assert all("life_over" in json.loads(ends[pid]) for pid in ids)
     assert await service.dispose_idle() == 0  # once
+
+
+async def test_a_lost_deadline_entry_is_written_again_from_the_room(
+    service: RoomService, redis: Redis, clock: Clock
+) -> None:
+    """An index entry lost (a cluster shard's failover) comes back from the room's own state at
+    the next heartbeat, so the round still closes at its deadline."""
+    code, host_ident = await workshop(service, players=2, seconds=30)
+    await host(service, host_ident, "start")
+    await service.store.remove_deadline(code)
+    clock.now += 31_000
+    assert await service.poll_deadlines() == 0  # lost: nobody would close it
+    await service.keep_deadline(code)
+    assert await service.poll_deadlines() == 1
+    await service.keep_deadline(code)  # closed now: nothing is written back
+    assert await service.poll_deadlines() == 0
