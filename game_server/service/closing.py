@@ -133,9 +133,9 @@ class RoundCloser:
             summary = summarize(scenario, life)
         if summary is not None and life.history:
             self.summaries[pid] = summary
-        views = player_views(scenario, life, summary)
-        self.results[pid] = encode(views)
+        self.results[pid] = encode(player_views(scenario, life, summary, timeline=False))
         if self.finished:
+            views = player_views(scenario, life, summary)
             self.results[pid + OVER] = encode({**views, **over_view(self.counterfactuals[pid])})
 
     def figures(self, pool: bool) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -160,11 +160,12 @@ class RoundCloser:
 
 
 def player_views(
-    scenario: Scenario, life: LifeState, summary: LifeSummary | None = None
+    scenario: Scenario, life: LifeState, summary: LifeSummary | None = None, timeline: bool = True
 ) -> dict[str, Any]:
-    """Where a player's life stands after a round: for ``round_result`` and snapshots."""
+    """Where a player's life stands after a round: for ``round_result`` (without the timeline:
+    the phone has the rounds it saw) and for snapshots and the end (with it)."""
     return {
-        "status": status_view(scenario, life, summary),
+        "status": status_view(scenario, life, summary, timeline),
         "stage": stage_view(life.history[-1]) if life.history else None,
     }
 

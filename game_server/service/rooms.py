@@ -466,7 +466,7 @@ class RoomService:
             logs = await self.store.logs_of(code, missing)
             for pid in missing:
                 life = self.cache.life(ctx.scenario, code, ctx.seed, pid, decode_log(logs[pid]))
-                views = player_views(ctx.scenario, life)
+                views = player_views(ctx.scenario, life, timeline=over)
                 if over:
                     views.update(over_view(counterfactual(ctx.scenario, life)))
                 out[pid] = encode(views)

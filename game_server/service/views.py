@@ -66,9 +66,14 @@ def stage_view(record: StageRecord) -> dict[str, Any]:
 
 
 def status_view(
-    scenario: Scenario, state: LifeState, summary: LifeSummary | None = None
+    scenario: Scenario,
+    state: LifeState,
+    summary: LifeSummary | None = None,
+    timeline: bool = True,
 ) -> dict[str, Any]:
-    """Where the life stands now, and (if it goes on) the next round and its default choices."""
+    """Where the life stands now, and (if it goes on) the next round and its default choices.
+    ``timeline``: with every played stage's digest (for a snapshot and the end of the life,
+    where the phone may lack the rounds it did not see; a round's result goes without it)."""
     p = state.pensions
     stage = state.current_stage
     retirement_year = state.year + state.retirement_age - state.age
@@ -86,7 +91,9 @@ def status_view(
         "minimum_years": policy.minimum_contribution_years(retirement_year),
         "monthly_pension": round(p.employee_monthly + p.residents_monthly),
         "finished": state.finished,
-        "timeline": [
+    }
+    if timeline:
+        out["timeline"] = [
             {
                 "round": r.stage.index,
                 "start_age": r.stage.start_age,
@@ -95,8 +102,7 @@ def status_view(
                 "health": round(r.health_end),
             }
             for r in state.history
-        ],
-    }
+        ]
     if state.history:
         summary = summary or summarize(scenario, state)
         out["score"] = summary.score

@@ -860,6 +860,14 @@ function renderResult() {
   updateNext();
 }
 
+/** The played stages for the chart: the rounds this phone saw, or — when it missed some (a
+ * reload, another phone) — the server's timeline of every stage (in snapshots and life_over). */
+function lifePoints() {
+  const seen = (S.session ? S.session.history : []).slice().sort((a, b) => a.round - b.round);
+  const full = S.status && S.status.timeline;
+  return full && full.length > seen.length ? full.slice() : seen;
+}
+
 function previousSavings(round) {
   const hist = S.session ? S.session.history : [];
   const before = hist.find((r) => r.round === round - 1);
@@ -924,7 +932,7 @@ function renderEnd() {
 
   // 2. The same life, insured and not insured; the timeline on demand.
   root.appendChild(counterfactualCard(lo.counterfactual));
-  const points = (S.session ? S.session.history : []).slice().sort((a, b) => a.round - b.round);
+  const points = lifePoints();
   const startAge = sc.start_year - sc.persona.birth_year;
   root.appendChild(h('details', { class: 'card more', id: 'timeline', 'data-testid': 'timeline' },
     h('summary', null, iconText('chart', t('chart.title'))),
@@ -966,7 +974,7 @@ async function makeShare() {
   try {
     const mod = await import('./sharecard.js');
     const canvas = h('canvas', { class: 'sr-only', 'aria-hidden': 'true' });
-    const points = (S.session ? S.session.history : []).slice().sort((a, b) => a.round - b.round);
+    const points = lifePoints();
     const start = { savings: S.sc.persona.start_savings };
     const blob = await mod.drawShareCard(canvas, {
       sc: S.sc, summary: S.lifeOver.summary, nickname: S.session ? S.session.nickname : '',
