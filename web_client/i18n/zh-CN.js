@@ -177,7 +177,7 @@ export default {
   'sum.pension.tbd.note': '养老金在这一轮开始、你退休时算出来，结果会在这一轮后告诉你。',
   'sum.living': '吃住行',
   'sum.cover': '保险',
-  'sum.cover.share': '保险（约占收入{pct}%）',
+  'sum.cover.share': '约占收入{pct}%',
   'sum.left': '剩下',
   'sum.negative': '每个月都不够花，会越来越欠钱。',
   'sum.saving': '按你选的比例，每月存下 {amount}。',

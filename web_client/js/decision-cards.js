@@ -207,9 +207,12 @@ export function monthSummary(sc, st, d, lastPhase) {
   const rows = [
     [working ? t('sum.income') : t('sum.pension'), pending ? t('sum.pension.tbd') : money(incomeM, working && j && j.monthly_income_full_time.estimate), ''],
     [t('sum.living'), '− ' + money(living, c.living_cost_monthly.estimate), ''],
-    // The cover's cost against this income (the question every worker asks first).
-    [incomeM > 0 && costs.total > 0 ? t('sum.cover.share', { pct: Math.round(costs.total / incomeM * 100) }) : t('sum.cover'),
-      '− ' + money(costs.total, costs.estimate), 'sum-cover'],
+    // The cover's cost against this income (the question every worker asks first), in small
+    // under the word, so the sum keeps its line.
+    [incomeM > 0 && costs.total > 0
+      ? [t('sum.cover'), h('span', { class: 'sum-share', id: 'cover-share' }, t('sum.cover.share', { pct: Math.round(costs.total / incomeM * 100) }))]
+      : t('sum.cover'),
+    '− ' + money(costs.total, costs.estimate), 'sum-cover'],
     [t('sum.left'), pending ? '—' : money(left, est), !pending && left < 0 ? 'neg sum-total' : 'sum-total'],
   ];
   return h('section', { class: 'month-summary', id: 'month-summary', 'data-testid': 'month-summary', 'aria-label': t('sum.title') },
