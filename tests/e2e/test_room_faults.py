@@ -18,6 +18,8 @@ import pytest
 import redis
 from e2e.e2e_faults_support import launcher, traceback_headlines
 from e2e.e2e_support import Client, ServerProcess, clients, is_event, is_type
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.pool import NullPool
 
 from game_server.stores.embedded_redis import EmbeddedRedis
 
@@ -165,8 +167,6 @@ async def test_game_over_finds_the_results_stored_and_sql_down_delays_them_only(
     every life (``complete``). A second workshop ends while the results database refuses
     writes (another connection holds its write lock): ``game_over`` still comes, the export
     says how many results are pending, and once the database is back every life is stored."""
-    if not e2e_database_url.startswith("sqlite"):
-        pytest.skip("the write lock is taken on the SQLite file")  # PostgreSQL: tests/outbox
     server = launch("results")
     for round_trip in ("normal", "sql_down"):
         host, code, players = await room_on(make, server.ws_url, 2)
@@ -178,7 +178,7 @@ async def test_game_over_finds_the_results_stored_and_sql_down_delays_them_only(
                 for player in players:
                     await player.next(is_event("round_opened", round=r))
             if round_trip == "sql_down" and r == rounds - 1:
-                holder = lock_writes(e2e_database_url)
+                holder = WriteLock(e2e_database_url)
             for player in players:
                 assert (await player.decide(r))["type"] == "ack"
             await host.next(is_event("round_closed", round=r), timeout=15)
@@ -192,8 +192,7 @@ async def test_game_over_finds_the_results_stored_and_sql_down_delays_them_only(
             continue
         assert not body["complete"]
         assert body["pending"] >= 2
-        holder.execute("ROLLBACK")
-        holder.close()
+        holder.release()
         for _ in range(100):
             body = server.get(f"/api/rooms/{code}/export.json", headers=auth(host)).json()
             if body["complete"]:
@@ -212,8 +211,32 @@ def auth(host: Client) -> dict[str, str]:
     return {"Authorization": f"Bearer {host.token}"}
 
 
-def lock_writes(database_url: str) -> sqlite3.Connection:
-    """Another connection takes the SQLite file's write lock (readers still read)."""
-    holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    return holder
+class WriteLock:
+    """Another connection holds the results tables' write lock while readers still read: on
+    SQLite the file's reserved lock, on PostgreSQL an EXCLUSIVE table lock."""
+
+    def __init__(self, database_url: str) -> None:
+        self._sqlite: sqlite3.Connection | None = None
+        self._engine: Engine | None = None
+        self._connection: Connection | None = None
+        if database_url.startswith("sqlite"):
+            self._sqlite = sqlite3.connect(
+                database_url.removeprefix("sqlite:///"), isolation_level=None
+            )
+            self._sqlite.execute("BEGIN IMMEDIATE")
+            return
+        self._engine = create_engine(database_url, poolclass=NullPool)
+        self._connection = self._engine.connect()
+        self._connection.begin()
+        self._connection.execute(
+            text("LOCK TABLE life_result, room_summary, quiz_answer IN EXCLUSIVE MODE")
+        )
+
+    def release(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.execute("ROLLBACK")
+            self._sqlite.close()
+        if self._connection is not None and self._engine is not None:
+            self._connection.rollback()
+            self._connection.close()
+            self._engine.dispose()
