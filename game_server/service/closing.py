@@ -135,8 +135,7 @@ class RoundCloser:
             self.summaries[pid] = summary
         self.results[pid] = encode(player_views(scenario, life, summary, timeline=False))
         if self.finished:
-            views = player_views(scenario, life, summary)
-            self.results[pid + OVER] = encode({**views, **over_view(self.counterfactuals[pid])})
+            self.results[pid + OVER] = encode(end_views(scenario, life, self.counterfactuals[pid]))
 
     def figures(self, pool: bool) -> tuple[dict[str, Any], dict[str, Any]]:
         """The ``round_closed`` event's figures, and (the last round) ``game_over``'s."""
@@ -168,6 +167,12 @@ def player_views(
         "status": status_view(scenario, life, summary, timeline),
         "stage": stage_view(life.history[-1]) if life.history else None,
     }
+
+
+def end_views(scenario: Scenario, life: LifeState, cf: Counterfactual) -> dict[str, Any]:
+    """A life at its end as ``life_over`` and a late snapshot show it: where it stands (with
+    the timeline) and the summary beside its twins."""
+    return {**player_views(scenario, life, cf.actual), **over_view(cf)}
 
 
 def over_view(cf: Counterfactual) -> dict[str, Any]:

@@ -68,7 +68,14 @@ from game_server.room import (
     new_room,
 )
 from game_server.room import apply as room_apply
-from game_server.service.closing import OVER, RoomLives, RoundCloser, over_view, player_views
+from game_server.service.closing import (
+    OVER,
+    RoomLives,
+    RoundCloser,
+    end_views,
+    over_view,
+    player_views,
+)
 from game_server.service.lives import (
     LifeCache,
     decision_from_text,
@@ -466,9 +473,11 @@ class RoomService:
             logs = await self.store.logs_of(code, missing)
             for pid in missing:
                 life = self.cache.life(ctx.scenario, code, ctx.seed, pid, decode_log(logs[pid]))
-                views = player_views(ctx.scenario, life, timeline=over)
-                if over:
-                    views.update(over_view(counterfactual(ctx.scenario, life)))
+                views = (
+                    end_views(ctx.scenario, life, counterfactual(ctx.scenario, life))
+                    if over
+                    else player_views(ctx.scenario, life, timeline=False)
+                )
                 out[pid] = encode(views)
         return out
 
@@ -793,7 +802,7 @@ class RoomService:
                 )
                 lives[pid] = life
                 cf = cfs[pid] = counterfactual(ctx.scenario, life, twins)
-                views = {**player_views(ctx.scenario, life, cf.actual), **over_view(cf)}
+                views = end_views(ctx.scenario, life, cf)
                 ops.append(Op("hset", KEY_RESULTS, pid + OVER, encode(views)))
                 if i % YIELD_EVERY == YIELD_EVERY - 1:
                     await asyncio.sleep(0)

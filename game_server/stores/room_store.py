@@ -149,10 +149,9 @@ class Op:
 
 @dataclass(frozen=True, slots=True)
 class StoredRoom:
-    """A room as read for the reducer: its state and its fixed facts."""
+    """A room as read for the reducer: its state, and whether a given player has a seat."""
 
     state: RoomState
-    meta: dict[str, str]
     seated: bool = False
     """Whether the player asked about (``load``'s ``player_id``) has a seat."""
 
@@ -250,7 +249,7 @@ class RoomStore:
             return None
         meta = _pairs(flat)
         state = decode_state(meta, int(seats), frozenset(kicked))
-        return StoredRoom(state, meta, bool(seated) and player_id is not None)
+        return StoredRoom(state, bool(seated) and player_id is not None)
 
     async def transition(
         self,
