@@ -68,6 +68,14 @@ def _bots(args: argparse.Namespace) -> int:
     )
 
 
+def _build_engine(args: argparse.Namespace) -> int:
+    from game_server import native
+
+    target = native.build()
+    print(f"engine: compiled with mypyc in {target}" if target else "engine: plain Python")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m game_server", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -104,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     bt.add_argument("--think", type=float, default=1.0, help="seconds a bot thinks, at most")
     bt.add_argument("--seed", type=int, default=None)
     bt.set_defaults(func=_bots)
+
+    be = sub.add_parser("build-engine", help="compile the engine with mypyc")
+    be.set_defaults(func=_build_engine)
 
     args = parser.parse_args(argv)
     code: int = args.func(args)

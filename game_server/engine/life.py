@@ -361,14 +361,27 @@ def play_through(
     return state
 
 
-@dataclass(slots=True)
 class _Drawn:
-    event: EventDef
-    slot: int
-    year_offset: int
-    month: int
-    disabling_draw: float
-    vehicle_draw: float
+    """One event drawn for a year of the stage. A plain class, not a dataclass: compiled with
+    mypyc its constructor is native code (a dataclass's generated ``__init__`` is not)."""
+
+    __slots__ = ("disabling_draw", "event", "month", "slot", "vehicle_draw", "year_offset")
+
+    def __init__(
+        self,
+        event: EventDef,
+        slot: int,
+        year_offset: int,
+        month: int,
+        disabling_draw: float,
+        vehicle_draw: float,
+    ) -> None:
+        self.event = event
+        self.slot = slot
+        self.year_offset = year_offset
+        self.month = month
+        self.disabling_draw = disabling_draw
+        self.vehicle_draw = vehicle_draw
 
 
 class _StagePlay:
@@ -541,8 +554,16 @@ class _StagePlay:
             lowest_savings=self.lowest_savings,
             health_years=self.health_years,
         )
-        new_state = replace(
-            st,
+        # Built field by field, not with dataclasses.replace: replace introspects the fields at
+        # every call, a tenth of a stage's time.
+        new_state = LifeState(
+            scenario_id=st.scenario_id,
+            scenario_version=st.scenario_version,
+            seed=st.seed,
+            stages=st.stages,
+            retirement_age=st.retirement_age,
+            retirement_months=st.retirement_months,
+            death_age=st.death_age,
             round=st.round + 1,
             age=stage.end_age,
             year=st.year + stage.years,

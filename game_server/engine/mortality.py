@@ -80,4 +80,4 @@ def life_expectancy(sex: Sex, age: int, max_age: int) -> float:
     """Remaining years of life expected at ``age`` (a person's planning horizon)."""
     survival = _survival(sex, age, max_age)
     # Each year lived counts in full except the year of death, taken as half lived.
-    return sum((a + b) / 2 for a, b in pairwise(survival))
+    return sum(((a + b) / 2 for a, b in pairwise(survival)), 0.0)

@@ -65,13 +65,13 @@ def risk_pool(members: Sequence[PoolMember]) -> PoolResult:
     """Pool the members' contributions and pay their losses from it (pro rata if short)."""
     if any(m.contribution < 0 or m.loss < 0 for m in members):
         raise ValueError("contributions and losses cannot be negative")
-    total_in = sum(m.contribution for m in members)
-    total_loss = sum(m.loss for m in members)
+    total_in = sum((m.contribution for m in members), 0.0)
+    total_loss = sum((m.loss for m in members), 0.0)
     ratio = 1.0 if total_loss <= total_in else total_in / total_loss
     shares = tuple(PoolShare(m.member_id, m.contribution, m.loss, m.loss * ratio) for m in members)
-    return PoolResult(shares, total_in, total_loss, sum(s.paid_by_pool for s in shares))
+    return PoolResult(shares, total_in, total_loss, sum((s.paid_by_pool for s in shares), 0.0))
 
 
 def fair_contribution(losses: Sequence[float]) -> float:
     """The equal contribution that would have paid every loss: the average loss."""
-    return sum(losses) / len(losses) if losses else 0.0
+    return sum(losses, 0.0) / len(losses) if losses else 0.0

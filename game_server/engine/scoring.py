@@ -140,22 +140,29 @@ def summarize(scenario: Scenario, state: LifeState) -> LifeSummary:
     working_years = sum(r.stage.years for r in working)
     retired_years = sum(r.stage.years for r in retired_records)
     total_years = working_years + retired_years
-    years_pension = sum(r.insured_years_pension for r in history)
+    years_pension = sum((r.insured_years_pension for r in history), 0.0)
     years_medical = sum(r.insured_years_medical for r in history)
     catastrophic_years = sum(r.catastrophic_years for r in history)
     lowest = min((r.lowest_savings for r in history), default=state.savings)
 
     living_year = living_month * 12
     left = sum(
-        r.ledger.earnings - r.ledger.living - r.ledger.contributions - r.ledger.out_of_pocket
-        for r in working
+        (
+            r.ledger.earnings - r.ledger.living - r.ledger.contributions - r.ledger.out_of_pocket
+            for r in working
+        ),
+        0.0,
     )
     working_ratio = _clamp(left / working_years / living_year) if working_years else 0.0
     debt = max(0.0, -lowest)
     hardship = 1 - 0.5 * _clamp(catastrophic_years / CATASTROPHIC_YEARS_FOR_ZERO)
     hardship -= 0.5 * _clamp(debt / living_year)
-    health = sum(r.health_years for r in history) / total_years if total_years else state.health
-    old_age = sum(r.old_age_met for r in retired_records) / retired_years if retired_years else 0.0
+    health = (
+        sum((r.health_years for r in history), 0.0) / total_years if total_years else state.health
+    )
+    old_age = (
+        sum((r.old_age_met for r in retired_records), 0.0) / retired_years if retired_years else 0.0
+    )
     parts = ScoreParts(
         old_age=round(OLD_AGE_POINTS * _clamp(old_age)),
         hardship=round(HARDSHIP_POINTS * _clamp(hardship)),
@@ -171,13 +178,13 @@ def summarize(scenario: Scenario, state: LifeState) -> LifeSummary:
     outcome = paying_on.outcome if paying_on else retired.outcome if retired else "not_yet"
     if p.residents_from_age is not None and outcome in ("to_residents", "nothing", "not_yet"):
         outcome = "residents_pension"
-    paid_in = sum(r.ledger.contributions for r in history)
-    received = sum(r.ledger.pension_income + r.ledger.covered for r in history)
-    received += sum(h.payout for h in happenings if h.kind is not EventKind.WINDFALL)
+    paid_in = sum((r.ledger.contributions for r in history), 0.0)
+    received = sum((r.ledger.pension_income + r.ledger.covered for r in history), 0.0)
+    received += sum((h.payout for h in happenings if h.kind is not EventKind.WINDFALL), 0.0)
     if retired is not None:
         received += retired.personal_pension_payout
-    bills = sum(r.ledger.bills for r in history)
-    out_of_pocket = sum(r.ledger.out_of_pocket for r in history)
+    bills = sum((r.ledger.bills for r in history), 0.0)
+    out_of_pocket = sum((r.ledger.out_of_pocket for r in history), 0.0)
     at_retirement = working[-1].savings_end if working and retired_records else state.savings
     horizon = mortality.life_expectancy(
         scenario.persona.gender, state.retirement_age, scenario.max_age
