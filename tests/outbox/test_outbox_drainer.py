@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +16,7 @@ from outbox.outbox_support import T0, Database, life, quiz, room
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from sqlalchemy.exc import OperationalError
 
 from game_server.outbox.drainer import EMPTY_GRACE_MS, OutboxDrainer
 from game_server.outbox.items import OUTBOX_INDEX, outbox_key, retry_key
@@ -350,3 +351,90 @@ async def test_the_loop_flushes_due_rooms(redis: Redis, results: ResultsStore) -
         with pytest.raises(asyncio.CancelledError):
             await loop
     assert len((await stored(results, CODE))["results"]) == 2
+
+
+class CountingStore(ResultsStore):
+    """The real store, counting its transactions; a write holding a row of ``refuse_room``
+    fails as a database would (to test that one room's bad rows hold back only that room)."""
+
+    def __init__(self, url: str, refuse_room: str | None = None) -> None:
+        super().__init__(url)
+        self.transactions: list[set[str]] = []
+        self.refuse_room = refuse_room
+
+    async def save_batch(
+        self,
+        lives: Sequence[LifeResultCreate] = (),
+        rooms: Sequence[RoomSummaryCreate] = (),
+        quiz: Sequence[QuizAnswerCreate] = (),
+    ) -> None:
+        codes = {r.room_code for r in lives} | {r.room_code for r in rooms}
+        codes |= {r.room_code for r in quiz}
+        self.transactions.append(codes)
+        if self.refuse_room in codes:
+            raise OperationalError("INSERT", {}, Exception("a row this database refuses"))
+        await super().save_batch(lives, rooms, quiz)
+
+
+@pytest.fixture
+async def counting(database: Database) -> AsyncIterator[CountingStore]:
+    store = CountingStore(database.url)
+    await store.migrate()
+    yield store
+    await store.dispose()
+
+
+async def test_the_due_rooms_are_written_together_in_one_transaction(
+    redis: Redis, counting: CountingStore
+) -> None:
+    codes = [f"{100000 + i}" for i in range(30)]
+    for code in codes:
+        await fill(redis, code, *a_room(code), due=NOW - EMPTY_GRACE_MS)
+    drainer = OutboxDrainer(redis, counting)
+
+    assert await drainer.run_due(NOW) == 30 * 6
+
+    assert counting.transactions == [set(codes)]
+    for code in codes:
+        assert await drainer.pending(code) == 0
+        assert len((await stored(counting, code))["results"]) == 2
+    # every emptied outbox left the index, as a room flushed alone does
+    assert await redis.zcard(OUTBOX_INDEX) == 0
+
+
+async def test_a_joint_write_is_cut_into_batches_across_rooms(
+    redis: Redis, counting: CountingStore
+) -> None:
+    codes = [f"{200000 + i}" for i in range(5)]
+    for code in codes:
+        await fill(redis, code, *a_room(code))
+    flushes = await OutboxDrainer(redis, counting, batch_items=4).flush_rooms(codes)
+    # 30 items in batches of 4: 8 transactions, a room's items split over two when they must
+    assert len(counting.transactions) == 8
+    assert {c: (f.written, f.remaining, f.refused) for c, f in flushes.items()} == dict.fromkeys(
+        codes, (6, 0, 0)
+    )
+
+
+async def test_a_room_whose_rows_fail_holds_back_only_itself(
+    redis: Redis, database: Database
+) -> None:
+    store = CountingStore(database.url, refuse_room=OTHER)
+    await store.migrate()
+    try:
+        await fill(redis, CODE, *a_room(CODE))
+        await fill(redis, OTHER, *a_room(OTHER))
+        drainer = OutboxDrainer(redis, store)
+
+        assert await drainer.run_due(NOW) == 6
+
+        # the joint write, then each room alone
+        assert store.transactions == [{CODE, OTHER}, {CODE}, {OTHER}]
+        assert await drainer.pending(CODE) == 0
+        assert len((await stored(store, CODE))["results"]) == 2
+        assert await drainer.pending(OTHER) == 6
+        assert await redis.get(retry_key(OTHER)) == "1"
+        # the failing room is put off by its backoff; the written one is not
+        assert float(await redis.zscore(OUTBOX_INDEX, OTHER) or 0) > NOW
+    finally:
+        await store.dispose()
