@@ -32,6 +32,7 @@ from game_server.service.rooms import RoomService
 from game_server.stores import redis_client
 from game_server.stores.embedded_redis import EmbeddedRedis
 from game_server.stores.limit_counts import LimitCounts
+from game_server.stores.pipelined import PipelinedRedis
 from game_server.stores.results import ResultsStore
 from game_server.stores.room_store import RoomStore
 from game_server.transport.connections import Registry, RoomBus
@@ -117,11 +118,14 @@ def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> Fas
         indexes = redis_client.indexes_for(settings)
         results = ResultsStore(settings.effective_database_url)
         await results.migrate()
+        # Decisions and quiz answers through one pipelined connection (one server only).
+        hot = None if settings.redis_cluster else PipelinedRedis(str(settings.redis_url))
         store = RoomStore(
             redis,
             settings.stream_max_events,
             settings.room_idle_seconds + KEYS_OUTLIVE_IDLE,
             indexes,
+            hot,
         )
         service = RoomService(store, scenarios, settings, results)
         registry = Registry(settings.join_fanout_max_seats)
@@ -156,6 +160,8 @@ def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> Fas
                 await service.drain()
             await bus.close()
             await redis_client.close(redis)
+            if hot is not None:
+                await hot.aclose()
             await results.dispose()
             if embedded is not None:
                 embedded.stop()

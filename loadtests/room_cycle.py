@@ -10,7 +10,8 @@ whole cycle; and per decision the Redis round trips (sends on a connection: a pi
 and the Redis commands (``INFO commandstats``, commands inside scripts included).
 
 It speaks only the service's public methods that the room core before its redesign had too, so
-``PYTHONPATH=/path/to/another/checkout python -m loadtests.room_cycle`` measures that one.
+``PYTHONPATH=/path/to/another/checkout python -m loadtests.room_cycle --redis-py`` measures that
+one. By default decisions and quiz answers go through the pipelined client, as in the app.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import json
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis.asyncio.connection
 from redis.asyncio import Redis
@@ -32,6 +33,9 @@ from game_server.protocol.messages import CreateRoom, Decide, DecisionsIn, HostA
 from game_server.service.rooms import Identity, RoomService
 from game_server.stores.embedded_redis import EmbeddedRedis
 from game_server.stores.room_store import RoomStore
+
+if TYPE_CHECKING:
+    from game_server.stores.pipelined import PipelinedRedis
 
 PLAYERS = 10
 
@@ -46,6 +50,14 @@ async def _counting_send(self: Any, command: Any, check_health: bool = True) -> 
 
 
 redis.asyncio.connection.AbstractConnection.send_packed_command = _counting_send  # type: ignore[method-assign]
+
+
+HOT: PipelinedRedis | None = None
+"""The hot path's pipelined client, when the run uses one (its writes are round trips too)."""
+
+
+def sends() -> int:
+    return SENDS + (HOT.writes if HOT is not None else 0)
 
 
 async def commands(client: Redis) -> int:
@@ -65,12 +77,12 @@ class Meter:
 
     async def start(self) -> None:
         self._commands = await commands(self.client)
-        self._sends = SENDS
+        self._sends = sends()
         self._cpu = time.process_time()
 
     async def stop(self, count: int = 1) -> None:
         self.cpu += time.process_time() - self._cpu
-        self.sends += SENDS - self._sends
+        self.sends += sends() - self._sends
         self.commands += await commands(self.client) - self._commands - 1  # the INFO itself
         self.count += count
 
@@ -79,7 +91,7 @@ class Meter:
         return self.cpu / n * 1000, self.sends / n, self.commands / n
 
 
-async def play(rooms: int) -> dict[str, tuple[float, float, float]]:
+async def play(rooms: int, pipelined: bool) -> dict[str, tuple[float, float, float]]:
     scenario = load_all()["hangzhou-rider"]
     with tempfile.TemporaryDirectory() as tmp:
         embedded = EmbeddedRedis(Path(tmp))
@@ -87,7 +99,15 @@ async def play(rooms: int) -> dict[str, tuple[float, float, float]]:
         client = Redis.from_url(url, decode_responses=True)
         try:
             settings = Settings(redis_url=url, instance_id="bench")
-            service = RoomService(RoomStore(client, 2000, 3600), {scenario.id: scenario}, settings)
+            hot = None
+            if pipelined:  # imported here: a checkout before the pipelined client runs --redis-py
+                from game_server.stores.pipelined import PipelinedRedis
+
+                hot = PipelinedRedis(url)
+            store = RoomStore(client, 2000, 3600, hot=hot)
+            service = RoomService(store, {scenario.id: scenario}, settings)
+            global HOT
+            HOT = hot
             decision, quiz, cycle = Meter(client), Meter(client), Meter(client)
             for _ in range(rooms):
                 await one_room(service, client, decision, quiz, cycle)
@@ -99,6 +119,8 @@ async def play(rooms: int) -> dict[str, tuple[float, float, float]]:
             }
         finally:
             await client.aclose()
+            if hot is not None:
+                await hot.aclose()
             embedded.stop()
 
 
@@ -174,8 +196,11 @@ def _status(text: str) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--rooms", type=int, default=20)
+    parser.add_argument(
+        "--redis-py", action="store_true", help="decisions and quiz answers through redis-py"
+    )
     args = parser.parse_args()
-    figures = asyncio.run(play(args.rooms))
+    figures = asyncio.run(play(args.rooms, not args.redis_py))
     print(f"{args.rooms} rooms of {PLAYERS}: service CPU ms / Redis round trips / commands")
     for name, (ms, sends, cmds) in figures.items():
         print(f"  per {name:<13} {ms:6.3f} ms  {sends:5.1f} round trips  {cmds:5.1f} commands")

@@ -44,11 +44,13 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Final
 
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
 
 from game_server.outbox.items import outbox_key
 from game_server.room import PlayerKicked, RoomEvent, RoomState
 from game_server.stores.indexes import DEADLINES, ROOMS, Indexes
+from game_server.stores.pipelined import PipelinedRedis
 from game_server.stores.redis_client import RedisClient, is_cluster
 from game_server.stores.room_state import decode_state, encode_state
 
@@ -218,8 +220,12 @@ class RoomStore:
         stream_cap: int,
         ttl_seconds: int,
         indexes: Indexes | None = None,
+        hot: PipelinedRedis | None = None,
     ) -> None:
         self.redis = redis
+        # The hot path (decisions, quiz answers) on the pipelined client where one is given:
+        # one server only (a cluster routes by slot, through redis-py's cluster client).
+        self.hot = None if is_cluster(redis) else hot
         self.cluster = is_cluster(redis)
         self.indexes = indexes or Indexes()
         # redis-py's command stubs type replies as bytes | str | Any; with decode_responses on
@@ -235,6 +241,9 @@ class RoomStore:
         self._presence = redis.register_script(_lua("presence"))
         self._player_view = redis.register_script(_lua("player_view"))
         self._room_view = redis.register_script(_lua("room_view"))
+        if self.hot is not None:
+            self._hot_submit = self.hot.script(_lua("submit"))
+            self._hot_quiz = self.hot.script(_lua("quiz"))
 
     # --- The room state ----------------------------------------------------------------------
 
@@ -342,7 +351,8 @@ class RoomStore:
         """Store a decision (its log form); returns (a resend, the answer ``round|decided|total|
         all``). Raises ``StoreError`` with the refusal's code."""
         keys = RoomKeys(code)
-        reply = await self._submit(
+        submit = self._hot_submit if self.hot is not None else self._submit
+        reply = await submit(
             keys=[keys.meta, keys.players, keys.kicked, keys.pending, keys.acks, keys.online],
             args=[
                 keys.bus,
@@ -376,11 +386,12 @@ class RoomStore:
         keys = RoomKeys(code)
         args = [str(self.ttl_ms), f"{player_id}:{msg_id}", field, str(answer), *item]
         quiz_keys = [keys.meta, keys.acks, keys.quiz, keys.outbox]
-        reply: Any = (
-            await self._quiz_on_cluster(code, now, quiz_keys, args)
-            if self.cluster
-            else await self._quiz_pipelined(code, now, quiz_keys, args)
-        )
+        if self.cluster:
+            reply: Any = await self._quiz_on_cluster(code, now, quiz_keys, args)
+        elif self.hot is not None:
+            reply = await self._quiz_hot(self.hot, code, now, quiz_keys, args)
+        else:
+            reply = await self._quiz_pipelined(code, now, quiz_keys, args)
         if reply[0] == "gone":
             raise StoreError("room/gone")
         return bool(reply[0] == "dup")
@@ -401,6 +412,24 @@ class RoomStore:
                     if attempt:
                         raise
                     await self._r.script_load(self._quiz.script)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _quiz_hot(
+        self, hot: PipelinedRedis, code: str, now: int, quiz_keys: list[str], args: list[str]
+    ) -> Any:
+        index = ("ZADD", self.indexes.outbox(code), now, code)
+        for attempt in range(2):
+            try:
+                _, reply = await hot.calls(index, self._hot_quiz.command(quiz_keys, args))
+                return reply
+            except NoScriptError:
+                if attempt:
+                    raise
+                await self._hot_quiz.load()
+            except RedisConnectionError:
+                # Both may run twice: the index entry is set again, the script answers ``dup``.
+                if attempt:
+                    raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _quiz_on_cluster(
