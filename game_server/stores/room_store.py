@@ -223,8 +223,9 @@ class RoomStore:
         hot: PipelinedRedis | None = None,
     ) -> None:
         self.redis = redis
-        # The hot path (decisions, quiz answers) on the pipelined client where one is given:
-        # one server only (a cluster routes by slot, through redis-py's cluster client).
+        # The room scripts on the pipelined client where one is given (decisions and quiz
+        # answers, closes, joins, views: every room action is one script call); one server
+        # only (a cluster routes by slot, through redis-py's cluster client).
         self.hot = None if is_cluster(redis) else hot
         self.cluster = is_cluster(redis)
         self.indexes = indexes or Indexes()
@@ -233,16 +234,18 @@ class RoomStore:
         self._r: Any = redis
         self.stream_cap = stream_cap
         self.ttl_ms = ttl_seconds * 1000
-        self._load = redis.register_script(_lua("load"))
-        self._transition = redis.register_script(_lua("transition", self.cluster))
-        self._join = redis.register_script(_lua("join", self.cluster))
-        self._submit = redis.register_script(_lua("submit", self.cluster))
+        # Each script is called as ``script(keys=..., args=...)`` on either client.
+        hot_or_pool = self.hot.script if self.hot is not None else redis.register_script
+        self._load: Any = hot_or_pool(_lua("load"))
+        self._transition: Any = hot_or_pool(_lua("transition", self.cluster))
+        self._join: Any = hot_or_pool(_lua("join", self.cluster))
+        self._submit: Any = hot_or_pool(_lua("submit", self.cluster))
+        self._presence: Any = hot_or_pool(_lua("presence"))
+        self._player_view: Any = hot_or_pool(_lua("player_view"))
+        self._room_view: Any = hot_or_pool(_lua("room_view"))
+        # The quiz pairs its script with an index write (``answer_quiz``).
         self._quiz = redis.register_script(_lua("quiz"))
-        self._presence = redis.register_script(_lua("presence"))
-        self._player_view = redis.register_script(_lua("player_view"))
-        self._room_view = redis.register_script(_lua("room_view"))
         if self.hot is not None:
-            self._hot_submit = self.hot.script(_lua("submit"))
             self._hot_quiz = self.hot.script(_lua("quiz"))
 
     # --- The room state ----------------------------------------------------------------------
@@ -351,8 +354,7 @@ class RoomStore:
         """Store a decision (its log form); returns (a resend, the answer ``round|decided|total|
         all``). Raises ``StoreError`` with the refusal's code."""
         keys = RoomKeys(code)
-        submit = self._hot_submit if self.hot is not None else self._submit
-        reply = await submit(
+        reply = await self._submit(
             keys=[keys.meta, keys.players, keys.kicked, keys.pending, keys.acks, keys.online],
             args=[
                 keys.bus,

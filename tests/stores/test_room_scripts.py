@@ -28,6 +28,7 @@ from game_server.room import (
     decision_refusal,
     new_room,
 )
+from game_server.stores.pipelined import PipelinedRedis
 from game_server.stores.room_store import (
     KEY_KICKED,
     KEY_LOGS,
@@ -51,9 +52,18 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
     await client.aclose()
 
 
-@pytest.fixture
-def store(redis: Redis) -> RoomStore:
-    return RoomStore(redis, stream_cap=100, ttl_seconds=600)
+@pytest.fixture(params=["hot", "pool"])
+async def store(
+    redis: Redis, redis_url: str, request: pytest.FixtureRequest
+) -> AsyncIterator[RoomStore]:
+    """The store as the app makes it: its scripts on the pipelined client (``hot``), or on
+    redis-py's pool (without one, and on a cluster)."""
+    hot = PipelinedRedis(redis_url) if request.param == "hot" else None
+    try:
+        yield RoomStore(redis, stream_cap=100, ttl_seconds=600, hot=hot)
+    finally:
+        if hot is not None:
+            await hot.aclose()
 
 
 async def make_room(store: RoomStore, code: str = "123456", players: int = 2) -> RoomState:
