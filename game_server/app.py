@@ -24,6 +24,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from game_server.cancellation import raise_if_cancelled
 from game_server.config import Settings
 from game_server.content.loader import load_all
 from game_server.outbox.drainer import OutboxDrainer
@@ -74,6 +75,9 @@ class SecurityHeaders(BaseHTTPMiddleware):
 PURGE_EVERY_SECONDS = 6 * 3600
 
 
+SHUTDOWN_WAIT_SECONDS = 5.0
+
+
 async def purge_old_results(results: ResultsStore, settings: Settings) -> None:
     """Results are kept no longer than the operator allows (PIPL: no longer than needed)."""
     while True:
@@ -85,6 +89,7 @@ async def purge_old_results(results: ResultsStore, settings: Settings) -> None:
                 log.info("purged %d old result rows", deleted)
         except Exception:
             log.warning("purging old results failed", exc_info=True)
+        raise_if_cancelled()
         await asyncio.sleep(PURGE_EVERY_SECONDS)
 
 
@@ -155,7 +160,11 @@ def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> Fas
         finally:
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # Each loop stops within one turn, even where redis-py swallowed the cancel
+            # (game_server/cancellation.py); shutdown does not wait for ever on one that hangs.
+            _, stuck = await asyncio.wait(tasks, timeout=SHUTDOWN_WAIT_SECONDS)
+            for task in stuck:
+                log.warning("background task %s did not stop in time", task.get_name())
             with contextlib.suppress(Exception):
                 await service.drain()
             await bus.close()

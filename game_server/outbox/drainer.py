@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
+from game_server.cancellation import raise_if_cancelled
 from game_server.outbox.items import (
     LifeItem,
     QuizItem,
@@ -211,6 +212,7 @@ class OutboxDrainer:
                 await self.run_due(wall_clock_ms())
             except Exception:  # run_due does not raise; never let the loop die anyway
                 log.warning("results outbox run failed", exc_info=True)
+            raise_if_cancelled()
 
     async def _run_room(self, code: str, score: float, now_ms: int) -> int:
         try:

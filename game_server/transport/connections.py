@@ -25,6 +25,7 @@ from redis.asyncio.cluster import ClusterPubSub, RedisCluster
 from redis.exceptions import RedisError
 from starlette.websockets import WebSocket
 
+from game_server.cancellation import raise_if_cancelled
 from game_server.protocol.outbound import Outbound
 from game_server.service.rooms import Identity
 from game_server.stores.redis_client import RedisClient
@@ -290,6 +291,7 @@ class RoomBus:
     async def run(self) -> None:
         """Read the channels for as long as the instance lives."""
         while True:
+            raise_if_cancelled()
             if not self.subscribed:
                 await asyncio.sleep(0.05)
                 continue
@@ -368,6 +370,7 @@ class RoomBus:
     async def _worker(self, code: str) -> None:
         queue = self.queues[code]
         while True:
+            raise_if_cancelled()
             seq, payload = await queue.get()
             try:
                 last = self.last.get(code)

@@ -13,6 +13,7 @@ from typing import Any
 from prometheus_client import Counter, Gauge, Histogram
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from game_server.cancellation import raise_if_cancelled
 from game_server.protocol import errors
 from game_server.protocol.codec import client_msg_id_of, decode
 from game_server.protocol.errors import ProtocolError
@@ -323,6 +324,7 @@ class Hub:
                 except Exception as exc:
                     redis_faults.count_background(exc, "presence")
                     log.warning("presence update failed", exc_info=True)
+                raise_if_cancelled()
 
     async def check_room(self, code: str) -> None:
         ids = self.registry.player_ids(code)
@@ -352,6 +354,7 @@ class Hub:
             except Exception as exc:
                 redis_faults.count_background(exc, "deadlines")
                 log.warning("deadline poll failed", exc_info=True)
+            raise_if_cancelled()
 
     async def idle_rooms(self, every: float) -> None:
         """Dispose of rooms idle past their time (their lives saved first); any instance may."""
@@ -362,3 +365,4 @@ class Hub:
             except Exception as exc:
                 redis_faults.count_background(exc, "idle")
                 log.warning("idle room sweep failed", exc_info=True)
+            raise_if_cancelled()
