@@ -26,7 +26,6 @@ export function scoreCard(lo, outcomeLine, badges) {
     h('p', { class: 'big-number' }, num(s.score), h('small', null, ' / 1000')),
     h('p', { class: 'lead', id: 'decided-by', 'data-testid': 'decided-by' }, decidedBy(s)),
     h('p', null, outcomeLine),
-    h('p', { id: 'lived-to', 'data-testid': 'lived-to' }, iconText('heart', t('end.lived', { age: num(s.death_age) }))),
     // The account comes from bases and wages that are mostly estimates: shown as one (约).
     s.inherited_account > 0 ? h('p', { 'data-testid': 'inherited' }, t('end.inherited', { amount: money(s.inherited_account, true) })) : null,
     h('details', { class: 'more' }, h('summary', null, t('pc.end.parts')),
@@ -93,11 +92,13 @@ export function doItForReal(sc) {
     h('h2', { id: 'rw-title', class: 'card-title' }, iconText('phone', t('pc.rw.title'))),
     h('a', { class: 'btn btn-primary btn-big', id: 'call-12333', 'data-testid': 'call-12333', href: 'tel:12333' }, icon('phone'), h('span', null, t('pc.rw.call'))),
     h('p', { class: 'hint' }, t('pc.rw.call.note')),
+    // The national services on demand: their names in the summary, the links inside.
+    h('details', { class: 'more rw-more', id: 'rw-more', 'data-testid': 'rw-more' }, h('summary', null, t('pc.rw.more')),
     h('ul', { class: 'rw-links' }, OFFICIAL.map((o) => h('li', null,
       h('a', { class: 'rw-link', id: 'rw-link-' + o.id, 'data-testid': 'rw-link-' + o.id, href: o.href, rel: 'noopener' },
         icon(o.icon), h('span', null, h('strong', null, t('pc.rw.' + o.id)), h('small', null, t('pc.rw.' + o.id + '.note'))))))
       .concat([h('li', { class: 'rw-link', id: 'rw-ecard', 'data-testid': 'rw-ecard' }, icon('phone'),
-        h('span', null, h('strong', null, t('pc.rw.ecard')), h('small', null, t('pc.rw.ecard.note'))))])),
+        h('span', null, h('strong', null, t('pc.rw.ecard')), h('small', null, t('pc.rw.ecard.note'))))]))),
     h('h3', { class: 'card-sub' }, t('pc.rw.city', { title: tx(sc.title) })),
     h('ul', { class: 'rw-city' }, sc.real_world.map(cityCard)),
     h('a', { class: 'btn', id: 'plan-link', 'data-testid': 'plan-link', href: 'guide.html#plan' }, icon('user'), h('span', null, t('pc.rw.plan'))));

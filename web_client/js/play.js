@@ -1,6 +1,6 @@
 // The player page (phone): join or play alone, the lobby quiz, each round's situation and
 // decisions, what happened, and the end of the life.
-import { t, tx, txOther, initLang, onLangChange, isEn } from './i18n.js';
+import { t, tx, txOther, initLang, onLangChange, isEn, labelToggle } from './i18n.js';
 import { money, yrs, num } from './format.js';
 import {
   h, $, clear, icon, iconText, card, radios, announce, toast, msgId, serverNow, fmtClock, bar,
@@ -440,6 +440,7 @@ function go(view) {
   // In the middle of a life the top bar keeps the language button; the game's name is on the
   // first screens and the last (one word less to read on every round's screens).
   document.body.classList.toggle('in-life', IN_LIFE.indexOf(view) >= 0);
+  labelToggle();
   for (const v of VIEWS) {
     const el = $('screen-' + v);
     if (el) el.hidden = v !== view;
@@ -485,7 +486,8 @@ function renderStrip() {
   if (!strip) return;
   const st = S.status;
   // Not on a stage's result: its summary shows the savings and the score itself.
-  const show = !!(S.session && st && S.sc && (S.view === 'round' || S.view === 'end'));
+  // Not at the end either: the end screen says the age and the score in big.
+  const show = !!(S.session && st && S.sc && S.view === 'round');
   strip.hidden = !show;
   strip.setAttribute('aria-label', t('pc.strip.label'));
   if (!show) return;
@@ -494,7 +496,7 @@ function renderStrip() {
   strip.appendChild(h('span', { class: 'strip-item' }, icon('user'), t('strip.age', { age: st.age })));
   strip.appendChild(h('span', { class: 'strip-item' + (st.savings < 0 ? ' neg' : '') }, icon('wallet'), money(st.savings)));
   strip.appendChild(h('span', { class: 'strip-item' }, icon('heart'), t('strip.health', { health: Math.round(st.health) })));
-  strip.appendChild(h('span', { class: 'strip-item strip-score' }, icon('shield'),
+  if (score !== null) strip.appendChild(h('span', { class: 'strip-item strip-score' }, icon('shield'),
     h('span', null, t('strip.score') + ' '), S.scoreEstimated ? h('span', { class: 'approx', 'aria-hidden': 'true' }, isEn() ? '≈' : '约') : null,
     h('strong', { id: 'score', 'data-testid': 'score', 'data-estimate': S.scoreEstimated ? 'true' : 'false' }, score === null ? '—' : num(score))));
 }
@@ -528,7 +530,11 @@ function renderStart() {
   if (S.fromLink && S.startMode !== 'solo') { root.appendChild(joinCard()); return; }
   const join = joinCard();
   const solo = soloCard();
-  if (S.startMode === 'solo') { root.appendChild(solo); root.appendChild(join); } else { root.appendChild(join); root.appendChild(solo); }
+  // Playing alone, the room form waits behind one line (a code typed there opens it).
+  if (S.startMode === 'solo') {
+    root.appendChild(solo);
+    root.appendChild(h('details', { class: 'more join-more', id: 'join-more' }, h('summary', null, iconText('people', t('start.join.title'))), join));
+  } else { root.appendChild(join); root.appendChild(solo); }
 }
 
 function joinCard() {
@@ -650,8 +656,11 @@ function renderQuiz(box, phase) {
   if (!box || !S.sc || !S.session) return;
   clear(box);
   const s = S.session;
+  // One question at a time: the answered ones, then the first open one.
+  let open = 0;
   quizQuestions().forEach((q, qi) => {
     const done = phase === 'pre' ? s.quiz.pre[q.id] : s.quiz.post[q.id];
+    if (done === undefined && open++ > 0) return;
     const pending = phase === 'pre' ? done === undefined && isQuizPending(q.id, phase) : !done && isQuizPending(q.id, phase);
     const name = phase + '-q' + qi;
     const body = [];
@@ -836,8 +845,7 @@ function renderResult() {
   root.appendChild(eventList(S.sc, st));
   const year = S.status ? S.status.year - (st.end_age - st.start_age) : S.sc.start_year;
   const score = currentScore();
-  const before = S.session ? S.session.history.find((r) => r.round === st.round - 1) : null;
-  const coverChanged = !before || before.cover !== SC.coverKey(st.decisions || {});
+  const coverChanged = choicesChanged(st).cover;
   root.appendChild(stageSummary(S.sc, st, previousSavings(st.round), year,
     (S.scoreEstimated ? (isEn() ? '≈' : '约') : '') + (score === null ? '—' : num(score)), coverChanged));
   // Pool round
@@ -879,6 +887,22 @@ function markSeen() {
   if (S.session && S.lastStage) { S.session.seenRound = S.lastStage.round; saveSession(S.session); }
 }
 
+/** Whether a stage's choices differ from the stage before's (its cover; its cover or saving). */
+function choicesChanged(st) {
+  const before = S.session ? S.session.history.find((r) => r.round === st.round - 1) : null;
+  const d = st.decisions || {};
+  const cover = !before || before.cover !== SC.coverKey(d);
+  return { cover: cover, any: cover || before.saving !== d.saving_rate };
+}
+
+/** The kept choices in one short line: no cover at all is said in four characters. */
+function keptShort(lines) {
+  const rest = lines.filter((l) => l[0] !== 'work');
+  const none = rest.filter((l) => l[0] === 'cross');
+  if (none.length && none.length === rest.length - 1) return [t('pc.kept.nothing')].concat(rest.filter((l) => l[0] !== 'cross').map((l) => l[1]));
+  return rest.map((l) => l[1]);
+}
+
 function updateNext() {
   const bar0 = $('next-bar');
   if (!bar0) return;
@@ -890,9 +914,10 @@ function updateNext() {
     }, icon('star'), h('span', null, t('next.end'))));
   } else if (roundOpenForMe()) {
     // The next round starts from these choices: keep them all with one tap, or look first.
+    // What "as before" keeps is said when it is new (round 1, a change); the same again is not.
     const d = Object.assign({}, S.status.defaults);
-    bar0.appendChild(h('p', { class: 'kept-line', id: 'kept-line', 'data-testid': 'kept-line' },
-      t('pc.kept.line', { list: keptLines(S.sc, S.status, d).filter((l) => l[0] !== 'work').map((l) => l[1]).join(t('pc.dot')) })));
+    if (S.lastStage && choicesChanged(S.lastStage).any) bar0.appendChild(h('p', { class: 'kept-line', id: 'kept-line', 'data-testid': 'kept-line' },
+      t('pc.kept.line', { list: keptShort(keptLines(S.sc, S.status, d)).join(t('pc.dot')) })));
     bar0.appendChild(h('p', { class: 'countdown', role: 'timer', hidden: true }));
     bar0.appendChild(h('div', { class: 'action-pair' },
       h('button', {
@@ -918,7 +943,8 @@ function renderEnd() {
   const sc = S.sc;
   if (!sc || !lo) { root.appendChild(h('p', null, t('loading'))); return; }
   const s = lo.summary;
-  const endAge = S.status ? S.status.age : sc.end_age;
+  // The age the life ended at (the title says it: no "you lived to" line below).
+  const endAge = s.death_age || (S.status ? S.status.age : sc.end_age);
   root.appendChild(h('h1', { id: 'end-title', class: 'screen-title', 'data-testid': 'end-title' }, t('end.title', { age: endAge })));
 
   // 1. The score and what decided it (the parts, the badges on demand).
