@@ -734,7 +734,7 @@ export default {
   'pc.oop': 'you pay {amount}',
   'pc.oop.all': 'you pay it all',
   'pc.more': 'More',
-  'pc.headline.times': 'Ages {ages}: {title} ({n} times)',
+  'pc.headline.times': '{title} ({n}×, age {ages})',
   'pc.ages.sep': ', ',
   'pc.also.title': '{n} more things',
   'pc.also.got': 'You got {amount}.',

@@ -1,9 +1,10 @@
 // The end of a life, lesson first: the score and the one thing that decided it, the same life
 // insured and not insured, then how to do it for real (a call, the official services, the
 // scenario city's steps). The quiz and the share card follow (drawn by play.js).
-import { t, tx } from './i18n.js';
+import { t, tx, isEn } from './i18n.js';
 import { money, num } from './format.js';
 import { h, icon, iconText, card, bar } from './ui.js';
+import { sourceIn } from './sources.js';
 
 // The score measures outcomes (engine/scoring.py): old age, hardship, health, working life.
 const PARTS = [['old_age', 350], ['hardship', 250], ['health', 150], ['working_life', 250]];
@@ -83,7 +84,7 @@ function cityCard(r) {
         h('span', { class: 'chip' }, t('channel.' + r.channel)),
         h('span', { class: 'chip chip-soft' }, t('scheme.' + r.scheme))),
       h('p', null, tx(r.steps)),
-      h('p', { class: 'source' }, t('source') + ' ' + r.source)));
+      h('p', { class: 'source' }, t('source') + ' ' + sourceIn(r.source, isEn()))));
 }
 
 /** "Do it for real": call 12333, the national services, the e-card, the city's steps. */

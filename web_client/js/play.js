@@ -13,6 +13,7 @@ import { BADGE_TEXT, badgeTitle } from './badges.js';
 import { renderDecisions, stepsFor, keptLines, EXPLICIT } from './decision-cards.js';
 import { eventList, stageSummary, outcomeText as outcomeOf } from './stage-result.js';
 import { scoreCard, counterfactualCard, doItForReal } from './end-view.js';
+import { sourceIn } from './sources.js';
 
 const NICKS_ZH = ['向日葵', '小蜜蜂', '蒲公英', '小松鼠', '山茶花', '小海豚', '银杏叶', '小骆驼'];
 const NICKS_EN = ['Sunflower', 'Bee', 'Dandelion', 'Squirrel', 'Camellia', 'Dolphin', 'Ginkgo', 'Camel'];
@@ -686,7 +687,7 @@ function renderQuiz(box, phase) {
       const before = s.quiz.pre[q.id];
       if (before !== undefined) body.push(h('p', { class: 'muted' }, t('quiz.before', { answer: tx(q.options[before]) })));
       body.push(h('p', { class: 'explain' }, tx(q.explanation)));
-      body.push(h('p', { class: 'source' }, t('source') + ' ' + q.source));
+      body.push(h('p', { class: 'source' }, t('source') + ' ' + sourceIn(q.source, isEn())));
     } else {
       body.push(h('button', {
         type: 'button', class: 'btn', 'data-testid': name + '-submit', id: name + '-submit', disabled: pending,

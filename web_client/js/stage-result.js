@@ -1,10 +1,11 @@
 // What happened in a stage, as short cards: one headline and one money line per event (the
 // story, the why and the source on demand), at most one policy-news card, and the stage in
 // numbers a worker reads at a glance. render(view) → elements; the caller keeps the state.
-import { t, tx } from './i18n.js';
+import { t, tx, isEn } from './i18n.js';
 import { money, yrs } from './format.js';
 import { h, icon, iconText, card } from './ui.js';
 import * as SC from './scenario.js';
+import { sourceIn } from './sources.js';
 
 const KIND_ICON = {
   minor_illness: 'medical', serious_illness: 'medical', work_injury: 'bolt', deactivation: 'phone',
@@ -66,14 +67,14 @@ function happening(sc, e, stage) {
   const why = whys(e, stage);
   const source = def && def.cost ? def.cost.source : def ? def.chance_per_year.source : null;
   const name = def ? tx(def.title) : t('kind.' + e.kind);
-  const title = e.times > 1 ? t('pc.headline.times', { ages: e.ages.length > 3 ? e.ages[0] + '–' + e.ages[e.ages.length - 1] : e.ages.join(t('pc.ages.sep')), title: name, n: e.times }) : t('pc.headline', { age: e.age, title: name });
+  const title = e.times > 1 ? t('pc.headline.times', { ages: e.ages.length > 2 ? e.ages[0] + '–' + e.ages[e.ages.length - 1] : e.ages.join(t('pc.ages.sep')), title: name, n: e.times }) : t('pc.headline', { age: e.age, title: name });
   const cls = e.kind === 'windfall' ? 'ev-good' : e.catastrophic ? 'ev-bad' : e.bill > 0 && e.covered === 0 ? 'ev-warn' : 'ev-neutral';
   return card({ level: 'h2', class: 'event ' + cls, title: title, icon: KIND_ICON[e.kind] || 'alert', testid: 'event-happening' },
     lines,
     more(
       def ? h('p', null, tx(def.story)) : null,
       why.length ? h('ul', { class: 'why' }, why.map((w) => h('li', null, iconText(w[0], w[1])))) : null,
-      source ? h('p', { class: 'source' }, t('source') + ' ' + source) : null));
+      source ? h('p', { class: 'source' }, t('source') + ' ' + sourceIn(source, isEn())) : null));
 }
 
 function outcomeText(sc, outcome, monthly, claimCity) {
@@ -97,7 +98,7 @@ function eventCard(sc, e, stage) {
       const n = sc.news.find((x) => x.id === e.news_id);
       if (!n) return null;
       return card({ level: 'h2', class: 'event ev-news', title: tx(n.title), icon: 'news', testid: 'event-news' },
-        more(h('p', null, tx(n.story)), h('p', { class: 'source' }, t('source') + ' ' + n.source)));
+        more(h('p', null, tx(n.story)), h('p', { class: 'source' }, t('source') + ' ' + sourceIn(n.source, isEn()))));
     }
     case 'moved':
       return card({ level: 'h2', class: 'event ev-neutral', title: t('moved.title', { city: tx(SC.city(sc, e.to_city).name) }), icon: 'move', testid: 'event-moved' },
