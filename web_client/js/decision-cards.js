@@ -7,8 +7,9 @@ import { money, pct, yrs } from './format.js';
 import { h, icon, iconText, readButton } from './ui.js';
 import * as SC from './scenario.js';
 
-/** The fields a first round cannot pass without a tap. */
-export const EXPLICIT = ['pension', 'medical', 'accident_insurance'];
+// The fields a first round cannot pass without a tap (the reducer's).
+import { EXPLICIT } from './state.js';
+export { EXPLICIT };
 
 /** The cards of this round, in order. */
 export function stepsFor(st) {
