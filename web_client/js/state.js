@@ -326,6 +326,12 @@ function onError(s, m) {
     fx(s, { kind: 'toast', error: s.decideError, level: 'error' });
     return;
   }
+  if (req && req.type === 'quiz_answer') {
+    // Refused: the question can be answered again.
+    const pending = Object.assign({}, s.life.quizPending);
+    delete pending[req.phase + ':' + req.question_id];
+    s.life = Object.assign({}, s.life, { quizPending: pending });
+  }
   if (m.code === 'protocol/rate_limited') return;
   fx(s, { kind: 'toast', error: { code: m.code, message: m.message }, level: 'error' });
 }

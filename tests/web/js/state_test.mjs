@@ -145,4 +145,18 @@ check('a join with a bad code: an error, no socket', () => {
   assert.equal(ok.fx.find((e) => e.kind === 'connect').first.code, '654321');
 });
 
+check('a quiz answer: on its way until the ack, then kept; a refused one can be sent again', () => {
+  let s = run(inRoom('solo'), snapshot(0, 'open'));
+  s = run(s, { type: 'quiz', phase: 'pre', qid: 'q1', answer: 2, id: 'q-1' });
+  assert.equal(s.life.quizPending['pre:q1'], true);
+  const msg = s.fx.find((e) => e.kind === 'send').msg;
+  assert.equal(msg.type, 'quiz_answer');
+  const acked = run(s, { type: 'msg', m: { type: 'ack', request: msg } });
+  assert.equal(acked.life.quiz.pre.q1, 2);
+  assert.equal(acked.life.quizPending['pre:q1'], undefined);
+  const refused = run(s, { type: 'msg', m: { type: 'error', code: 'rule/bad', request: msg } });
+  assert.equal(refused.life.quizPending['pre:q1'], undefined);
+  assert.equal(refused.life.quiz.pre.q1, undefined);
+});
+
 console.log(passed + ' passed');
