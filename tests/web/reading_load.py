@@ -38,6 +38,15 @@ MEASURE = r"""() => {
   };
 }"""
 
+OPENED_TEXT = r"""() => {
+  const closed = [...document.querySelectorAll('details:not([open])')];
+  closed.forEach((d) => { d.open = true; });
+  const text = document.body.innerText;
+  closed.forEach((d) => { d.open = false; });
+  return text;
+}"""
+"""The text on show with every ``<details>`` opened (the detail panels, sources, the ledger)."""
+
 
 @dataclass
 class Screen:
@@ -47,6 +56,8 @@ class Screen:
     scrolls: bool
     text: str
     han: int = 0
+    opened: str = ""
+    """The text with every detail panel open."""
 
 
 @dataclass
@@ -59,8 +70,9 @@ class ReadingLoad:
     def see(self, page: Page, name: str) -> Screen:
         """Measure the screen on show now under ``name``."""
         got = page.evaluate(MEASURE)
+        opened = str(page.evaluate(OPENED_TEXT))
         screen = Screen(name, float(got["height"]), int(got["chars"]), bool(got["scrolls"]),
-                        str(got["text"]), int(got["han"]))  # fmt: skip
+                        str(got["text"]), int(got["han"]), opened)  # fmt: skip
         self.screens.append(screen)
         return screen
 

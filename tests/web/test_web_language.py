@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 from web.player_life import CAREFUL, SCENARIOS, live_a_life
-from web.web_support import Pages
+from web.web_support import WAIT_MS, Pages
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
@@ -81,22 +81,46 @@ def test_english_browser_gets_english(pages: Pages) -> None:
 
 
 LATIN_WORD = re.compile(r"[A-Za-z]+")
-LATIN_ALLOWED = {"English", "App"}
-"""Latin words a Chinese screen may show: the language button's own name, and "App" in the
+LATIN_ALLOWED = {"English", "EN", "App"}
+"""Latin words a Chinese screen may show: the language button's own name (its short form "EN"
+during a life), and "App" in the
 names of official apps (掌上12333 App). Numbers such as 12333 are not words."""
+
+
+def answer_post_quiz(page: Page) -> None:
+    """On the end screen: answer the quiz again, question by question, so that each answer's
+    explanation and source are on show."""
+    quiz = page.locator("#post-quiz")
+    for i in range(3):
+        button = page.locator(f"#post-q{i}-submit")
+        if not button.count():
+            break
+        page.locator(f"#post-q{i}-0").check()
+        button.click()
+        expect(quiz.locator(".source")).to_have_count(i + 1, timeout=WAIT_MS)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_no_english_on_chinese_player_screens(pages: Pages, scenario: str) -> None:
-    """Every screen of a careful life (which shows the most kinds of card) in zh-CN: no Latin
-    words outside the allowlist in the text on show."""
-    load = live_a_life(pages.phone(locale="zh-CN"), scenario, CAREFUL)
+    """Every screen of a careful life (which shows the most kinds of card) in zh-CN, each with
+    its detail panels open (the events' stories and sources, the ledger, the badges, the steps
+    to do it for real), and the quiz answered at the end (its sources): no Latin words outside
+    the allowlist."""
+    phone = pages.phone(locale="zh-CN")
+    load = live_a_life(phone, scenario, CAREFUL)
+    answer_post_quiz(phone)
+    end = load.see(phone, "end, quiz answered")
+    assert end.opened.count("来源：") >= load.screens[-2].opened.count("来源：") + 3, end.opened
     found = {}
     for screen in load.screens:
-        words = set(LATIN_WORD.findall(screen.text)) - LATIN_ALLOWED
+        assert len(screen.opened) >= len(screen.text), screen.name
+        words = set(LATIN_WORD.findall(screen.opened)) - LATIN_ALLOWED
         if words:
             found[screen.name] = sorted(words)
     assert not found, found
+    # The panels were opened: the sources of what happened are among the texts checked.
+    results = [s for s in load.screens if s.name.startswith("result ")]
+    assert any("来源：" in s.opened for s in results), load.label
 
 
 RAW_KEY = re.compile(

@@ -7,15 +7,32 @@ import time
 
 import pytest
 from playwright.sync_api import Route, expect
-from web.web_support import Pages
+from web.web_support import (
+    WAIT_MS,
+    Pages,
+    create_workshop,
+    decide,
+    host_open_round,
+    wait_result,
+)
 
 CLS_BUDGET = 0.1
 """Lighthouse's "good" threshold."""
 
 WATCH = """
 window.__cls = 0;
+window.__shifted = [];
 new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) if (!e.hadRecentInput) window.__cls += e.value;
+  for (const e of list.getEntries()) {
+    if (e.hadRecentInput) continue;
+    window.__cls += e.value;
+    for (const s of e.sources || []) {
+      const n = s.node;
+      const name = n ? n.id || n.className || n.nodeName : '?';
+      const rect = (r) => JSON.stringify([r.x, r.y, r.width, r.height]);
+      window.__shifted.push(name + ' ' + rect(s.previousRect) + ' → ' + rect(s.currentRect));
+    }
+  }
 }).observe({ type: 'layout-shift', buffered: true });
 """
 
@@ -35,4 +52,40 @@ def test_play_page_does_not_shift_as_it_loads(pages: Pages, path: str) -> None:
     page.wait_for_timeout(1500)
     cls = float(page.evaluate("() => window.__cls"))
     print(f"{path}: CLS {cls:.3f}")
+    assert cls <= CLS_BUDGET, cls
+
+
+def test_a_round_arriving_does_not_shift_the_page(pages: Pages) -> None:
+    """In a workshop the phone waits in the lobby, then the host opens a round; later it waits on
+    a result until the host opens the next one: what arrives takes its own place (the round's
+    screen, the way on under the result), nothing on show is pushed about."""
+    host = pages.projector()
+    code = create_workshop(host, scenario="hangzhou-rider", seconds=60)
+    phone = pages.phone()
+    phone.context.add_init_script(WATCH)
+    phone.goto(f"/?room={code}")
+    phone.locator("#join-btn").click()
+    expect(phone.locator("#screen-lobby")).to_be_visible(timeout=WAIT_MS)
+    phone.wait_for_timeout(1000)
+
+    phone.evaluate("() => { window.__cls = 0; }")
+    host.locator("#host-start").click()
+    expect(phone.locator("#screen-round")).to_be_visible(timeout=WAIT_MS)
+    phone.wait_for_timeout(1500)
+    cls = float(phone.evaluate("() => window.__cls"))
+    print(f"round opened: CLS {cls:.3f}")
+    assert not phone.evaluate("() => window.__shifted"), phone.evaluate("() => window.__shifted")
+    assert cls <= CLS_BUDGET, cls
+
+    decide(phone)
+    wait_result(phone)
+    expect(phone.locator("#next-btn")).to_be_disabled(timeout=WAIT_MS)
+    phone.wait_for_timeout(1000)
+    phone.evaluate("() => { window.__cls = 0; }")
+    host_open_round(host)
+    expect(phone.locator("#keep-next")).to_be_visible(timeout=WAIT_MS)
+    phone.wait_for_timeout(1500)
+    cls = float(phone.evaluate("() => window.__cls"))
+    print(f"next round opened under a result: CLS {cls:.3f}")
+    assert not phone.evaluate("() => window.__shifted"), phone.evaluate("() => window.__shifted")
     assert cls <= CLS_BUDGET, cls

@@ -1,6 +1,7 @@
 // Pieces shared by the pages: "do it for real" cards.
-import { t, tx } from './i18n.js';
+import { t, tx, isEn } from './i18n.js';
 import { h, card } from './ui.js';
+import { sourceIn } from './sources.js';
 
 const CHANNEL_ICON = {
   '12333': 'phone', e_social_security_card: 'phone', national_platform: 'globe',
@@ -14,5 +15,5 @@ export function realWorldCard(r) {
       h('span', { class: 'chip' }, t('channel.' + r.channel)),
       h('span', { class: 'chip chip-soft' }, t('scheme.' + r.scheme))),
     h('p', null, tx(r.steps)),
-    h('p', { class: 'source' }, t('source') + ' ' + r.source));
+    h('p', { class: 'source' }, t('source') + ' ' + sourceIn(r.source, isEn())));
 }

@@ -7,8 +7,9 @@ import { money, pct, yrs } from './format.js';
 import { h, icon, iconText, readButton } from './ui.js';
 import * as SC from './scenario.js';
 
-/** The fields a first round cannot pass without a tap. */
-export const EXPLICIT = ['pension', 'medical', 'accident_insurance'];
+// The fields a first round cannot pass without a tap (the reducer's).
+import { EXPLICIT } from './state.js';
+export { EXPLICIT };
 
 /** The cards of this round, in order. */
 export function stepsFor(st) {
@@ -258,7 +259,8 @@ function header(v) {
   return h('div', { class: 'round-head' },
     h('h1', { id: 'round-title', 'data-testid': 'round-title' }, t('round.title', { n: stage.index + 1, total: st.rounds })),
     h('p', { class: 'round-when' }, t('pc.round.when', { a0: stage.start_age, a1: stage.start_age + stage.years - 1, years: stage.years }),
-      v.editing ? h('span', { class: 'step-count', 'data-testid': 'step-count' }, t('pc.step', { n: v.step + 1, total: v.steps.length })) : null));
+      // The step as a bar (its name for screen readers): no words to read on every card.
+      v.editing ? h('progress', { class: 'step-count', 'data-testid': 'step-count', max: v.steps.length, value: v.step + 1, 'aria-label': t('pc.step', { n: v.step + 1, total: v.steps.length }) }) : null));
 }
 
 /** A "read aloud" button in the card's question line (no extra height on the card). */
@@ -292,12 +294,12 @@ export function renderDecisions(v) {
   form.appendChild(withReadAloud(h('fieldset', { class: 'card decision-card', id: 'card-' + step, 'data-testid': 'card-' + step }, body)));
   const last = v.step === v.steps.length - 1;
   const ok = answered(step, v.d);
-  if (!ok) form.appendChild(h('p', { class: 'hint', id: 'pick-hint' }, iconText('alert', t('pc.pick'))));
   if (v.error) form.appendChild(h('p', { class: 'form-error', role: 'alert', id: 'decide-error' }, v.error));
   form.appendChild(h('div', { class: 'action-bar action-pair' },
     v.step > 0 ? h('button', { type: 'button', class: 'btn btn-ghost', id: 'prev-step', 'data-testid': 'prev-step', onclick: () => v.goStep(v.step - 1) }, t('pc.back')) : null,
     last
       ? h('button', { type: 'button', class: 'btn btn-primary btn-big', id: 'decide-btn', 'data-testid': 'decide-btn', disabled: v.paused || !v.complete, onclick: v.send }, icon('check'), h('span', null, t('dec.confirm')))
-      : h('button', { type: 'button', class: 'btn btn-primary btn-big', id: 'next-step', 'data-testid': 'next-step', disabled: !ok, onclick: () => v.goStep(v.step + 1) }, h('span', null, t('pc.next')), icon('arrow'))));
+      // Until one is tapped the button says why it waits ("tap one first"), in its own place.
+      : h('button', { type: 'button', class: 'btn btn-primary btn-big', id: 'next-step', 'data-testid': 'next-step', disabled: !ok, onclick: () => v.goStep(v.step + 1) }, h('span', null, ok ? t('pc.next') : t('pc.pick')), ok ? icon('arrow') : null)));
   return form;
 }

@@ -1,9 +1,10 @@
 // The end of a life, lesson first: the score and the one thing that decided it, the same life
 // insured and not insured, then how to do it for real (a call, the official services, the
 // scenario city's steps). The quiz and the share card follow (drawn by play.js).
-import { t, tx } from './i18n.js';
+import { t, tx, isEn } from './i18n.js';
 import { money, num } from './format.js';
 import { h, icon, iconText, card, bar } from './ui.js';
+import { sourceIn } from './sources.js';
 
 // The score measures outcomes (engine/scoring.py): old age, hardship, health, working life.
 const PARTS = [['old_age', 350], ['hardship', 250], ['health', 150], ['working_life', 250]];
@@ -26,7 +27,6 @@ export function scoreCard(lo, outcomeLine, badges) {
     h('p', { class: 'big-number' }, num(s.score), h('small', null, ' / 1000')),
     h('p', { class: 'lead', id: 'decided-by', 'data-testid': 'decided-by' }, decidedBy(s)),
     h('p', null, outcomeLine),
-    h('p', { id: 'lived-to', 'data-testid': 'lived-to' }, iconText('heart', t('end.lived', { age: num(s.death_age) }))),
     // The account comes from bases and wages that are mostly estimates: shown as one (约).
     s.inherited_account > 0 ? h('p', { 'data-testid': 'inherited' }, t('end.inherited', { amount: money(s.inherited_account, true) })) : null,
     h('details', { class: 'more' }, h('summary', null, t('pc.end.parts')),
@@ -84,7 +84,7 @@ function cityCard(r) {
         h('span', { class: 'chip' }, t('channel.' + r.channel)),
         h('span', { class: 'chip chip-soft' }, t('scheme.' + r.scheme))),
       h('p', null, tx(r.steps)),
-      h('p', { class: 'source' }, t('source') + ' ' + r.source)));
+      h('p', { class: 'source' }, t('source') + ' ' + sourceIn(r.source, isEn()))));
 }
 
 /** "Do it for real": call 12333, the national services, the e-card, the city's steps. */
@@ -93,11 +93,13 @@ export function doItForReal(sc) {
     h('h2', { id: 'rw-title', class: 'card-title' }, iconText('phone', t('pc.rw.title'))),
     h('a', { class: 'btn btn-primary btn-big', id: 'call-12333', 'data-testid': 'call-12333', href: 'tel:12333' }, icon('phone'), h('span', null, t('pc.rw.call'))),
     h('p', { class: 'hint' }, t('pc.rw.call.note')),
+    // The national services on demand: their names in the summary, the links inside.
+    h('details', { class: 'more rw-more', id: 'rw-more', 'data-testid': 'rw-more' }, h('summary', null, t('pc.rw.more')),
     h('ul', { class: 'rw-links' }, OFFICIAL.map((o) => h('li', null,
       h('a', { class: 'rw-link', id: 'rw-link-' + o.id, 'data-testid': 'rw-link-' + o.id, href: o.href, rel: 'noopener' },
         icon(o.icon), h('span', null, h('strong', null, t('pc.rw.' + o.id)), h('small', null, t('pc.rw.' + o.id + '.note'))))))
       .concat([h('li', { class: 'rw-link', id: 'rw-ecard', 'data-testid': 'rw-ecard' }, icon('phone'),
-        h('span', null, h('strong', null, t('pc.rw.ecard')), h('small', null, t('pc.rw.ecard.note'))))])),
+        h('span', null, h('strong', null, t('pc.rw.ecard')), h('small', null, t('pc.rw.ecard.note'))))]))),
     h('h3', { class: 'card-sub' }, t('pc.rw.city', { title: tx(sc.title) })),
     h('ul', { class: 'rw-city' }, sc.real_world.map(cityCard)),
     h('a', { class: 'btn', id: 'plan-link', 'data-testid': 'plan-link', href: 'guide.html#plan' }, icon('user'), h('span', null, t('pc.rw.plan'))));

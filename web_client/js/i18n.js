@@ -88,12 +88,18 @@ export function applyStatic(root) {
   });
   const title = document.body && document.body.dataset.title;
   if (title) document.title = t(title) + ' · ' + t('app.name');
+  labelToggle();
+}
+
+/** The language button's label: the other language's name, or its short form ("EN", "中")
+ * while a life is played (`body.in-life`: one word less on every round's screens). */
+export function labelToggle() {
   const toggle = document.getElementById('lang-toggle');
-  if (toggle) {
-    toggle.textContent = lang === 'en' ? '中文' : 'English';
-    toggle.setAttribute('lang', lang === 'en' ? 'zh-CN' : 'en');
-    toggle.setAttribute('aria-label', t('lang.switch'));
-  }
+  if (!toggle) return;
+  const short = document.body && document.body.classList.contains('in-life');
+  toggle.textContent = lang === 'en' ? (short ? '中' : '中文') : (short ? 'EN' : 'English');
+  toggle.setAttribute('lang', lang === 'en' ? 'zh-CN' : 'en');
+  toggle.setAttribute('aria-label', t('lang.switch'));
 }
 
 /** Load the catalog in use, fill the static texts and wire the language button. */

@@ -188,6 +188,7 @@ export function stageDigest(stage) {
     end_age: stage.end_age,
     phase: stage.phase,
     cover: coverKey(d),
+    saving: d.saving_rate,
     savings: stage.savings,
     health: stage.health,
     pension_years: pensionYears,

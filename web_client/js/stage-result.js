@@ -1,10 +1,11 @@
 // What happened in a stage, as short cards: one headline and one money line per event (the
 // story, the why and the source on demand), at most one policy-news card, and the stage in
 // numbers a worker reads at a glance. render(view) → elements; the caller keeps the state.
-import { t, tx } from './i18n.js';
+import { t, tx, isEn } from './i18n.js';
 import { money, yrs } from './format.js';
 import { h, icon, iconText, card } from './ui.js';
 import * as SC from './scenario.js';
+import { sourceIn } from './sources.js';
 
 const KIND_ICON = {
   minor_illness: 'medical', serious_illness: 'medical', work_injury: 'bolt', deactivation: 'phone',
@@ -65,14 +66,15 @@ function happening(sc, e, stage) {
   if (e.employer_owed) lines.push(h('p', { class: 'bad', 'data-testid': 'employer-owed' }, t('hap.employer_owed')));
   const why = whys(e, stage);
   const source = def && def.cost ? def.cost.source : def ? def.chance_per_year.source : null;
-  const title = t('pc.headline', { age: e.age, title: def ? tx(def.title) : t('kind.' + e.kind) });
+  const name = def ? tx(def.title) : t('kind.' + e.kind);
+  const title = e.times > 1 ? t('pc.headline.times', { ages: e.ages.length > 2 ? e.ages[0] + '–' + e.ages[e.ages.length - 1] : e.ages.join(t('pc.ages.sep')), title: name, n: e.times }) : t('pc.headline', { age: e.age, title: name });
   const cls = e.kind === 'windfall' ? 'ev-good' : e.catastrophic ? 'ev-bad' : e.bill > 0 && e.covered === 0 ? 'ev-warn' : 'ev-neutral';
   return card({ level: 'h2', class: 'event ' + cls, title: title, icon: KIND_ICON[e.kind] || 'alert', testid: 'event-happening' },
     lines,
     more(
       def ? h('p', null, tx(def.story)) : null,
       why.length ? h('ul', { class: 'why' }, why.map((w) => h('li', null, iconText(w[0], w[1])))) : null,
-      source ? h('p', { class: 'source' }, t('source') + ' ' + source) : null));
+      source ? h('p', { class: 'source' }, t('source') + ' ' + sourceIn(source, isEn())) : null));
 }
 
 function outcomeText(sc, outcome, monthly, claimCity) {
@@ -96,7 +98,7 @@ function eventCard(sc, e, stage) {
       const n = sc.news.find((x) => x.id === e.news_id);
       if (!n) return null;
       return card({ level: 'h2', class: 'event ev-news', title: tx(n.title), icon: 'news', testid: 'event-news' },
-        more(h('p', null, tx(n.story)), h('p', { class: 'source' }, t('source') + ' ' + n.source)));
+        more(h('p', null, tx(n.story)), h('p', { class: 'source' }, t('source') + ' ' + sourceIn(n.source, isEn()))));
     }
     case 'moved':
       return card({ level: 'h2', class: 'event ev-neutral', title: t('moved.title', { city: tx(SC.city(sc, e.to_city).name) }), icon: 'move', testid: 'event-moved' },
@@ -125,8 +127,33 @@ function eventCard(sc, e, stage) {
   }
 }
 
-/** The event cards of a stage: what happened to you first, then retirement and moves, then at
- * most one policy-news card. */
+/** The same event more than once in a stage (a stay in hospital three times): one card, the
+ * ages in its headline, the money summed (what insurance paid and what you paid kept). */
+function merged(list) {
+  if (list.length === 1) return list[0];
+  const payers = {};
+  for (const e of list) for (const pb of e.paid_by || []) payers[pb[0]] = (payers[pb[0]] || 0) + pb[1];
+  const sum = (k) => list.reduce((s, e) => s + (e[k] || 0), 0);
+  return Object.assign({}, list[0], {
+    bill: sum('bill'), covered: sum('covered'), income_lost: sum('income_lost'), payout: sum('payout'),
+    paid_by: Object.keys(payers).map((k) => [k, payers[k]]),
+    disabled: list.some((e) => e.disabled), employer_owed: list.some((e) => e.employer_owed),
+    catastrophic: list.some((e) => e.catastrophic), waiting_period: list.some((e) => e.waiting_period),
+    ages: list.map((e) => e.age).filter((a, i, all) => all.indexOf(a) === i), times: list.length,
+  });
+}
+
+/** What a happening weighed: the money it moved. */
+function weight(e) {
+  return (e.catastrophic ? 1e9 : 0) + (e.bill - e.covered) + (e.income_lost || 0) + (e.payout || 0);
+}
+
+/** At most this many cards of what happened (the small-illness line counts as one); two or more
+ * beyond it (the lightest) are one card with their money summed, their own cards on demand. */
+const MAX_CARDS = 2;
+
+/** The event cards of a stage: what happened to you first (the same event once, with its ages),
+ * then retirement and moves, then at most one policy-news card. */
 export function eventList(sc, stage) {
   const rank = (e) => (e.type === 'happening' ? 0 : e.type === 'news_shown' ? 2 : 1);
   const firstNews = stage.events.find((e) => e.type === 'news_shown');
@@ -134,9 +161,39 @@ export function eventList(sc, stage) {
   // events one card each and the small ones as a count, so the reading stays short.
   const small = (e) => e.type === 'happening' && e.kind === 'minor_illness' && !e.catastrophic;
   const minor = stage.events.filter(small);
-  const shown = stage.events.filter((e) => (e.type !== 'news_shown' || e === firstNews) && !(minor.length > 1 && small(e)));
+  const byId = new Map();
+  const others = [];
+  for (const e of stage.events) {
+    if (e.type === 'news_shown' && e !== firstNews) continue;
+    if (minor.length > 1 && small(e)) continue;
+    if (e.type === 'happening') {
+      if (!byId.has(e.event_id)) { byId.set(e.event_id, []); others.push(byId.get(e.event_id)); }
+      byId.get(e.event_id).push(e);
+    } else {
+      others.push([e]);
+    }
+  }
+  const shown = others.map((list) => merged(list));
   const ordered = shown.map((e, i) => [e, i]).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map((x) => x[0]);
-  const items = ordered.map((e) => eventCard(sc, e, stage)).filter(Boolean);
+  const happenings = ordered.filter((e) => e.type === 'happening');
+  // The small-illness line takes one card's place; one card over the budget is shown as it is.
+  let light = happenings.slice().sort((a, b) => weight(b) - weight(a)).slice(MAX_CARDS - (minor.length > 1 ? 1 : 0));
+  if (light.length < 2) light = [];
+  const items = ordered.filter((e) => light.indexOf(e) < 0).map((e) => eventCard(sc, e, stage)).filter(Boolean);
+  if (light.length) {
+    const bill = light.reduce((s, e) => s + e.bill, 0);
+    const own = light.reduce((s, e) => s + e.bill - e.covered, 0);
+    const lost = light.reduce((s, e) => s + (e.income_lost || 0), 0);
+    const got = light.reduce((s, e) => s + (e.payout || 0), 0);
+    const n = light.reduce((s, e) => s + (e.times || 1), 0);
+    const at = happenings.filter((e) => light.indexOf(e) < 0).length;
+    items.splice(at, 0, card({ level: 'h2', class: 'event ev-neutral', title: t('pc.also.title', { n: n }), icon: 'alert', testid: 'event-also' },
+      bill > 0 ? h('p', { class: 'bill' }, own >= bill ? t('pc.minor.money.all', { bill: money(bill, true) }) : t('pc.minor.money', { bill: money(bill, true), own: money(own, true) })) : null,
+      lost > 0 ? h('p', null, t('hap.income_lost', { amount: money(lost, true) })) : null,
+      got > 0 ? h('p', { class: 'good' }, t('pc.also.got', { amount: money(got, true) })) : null,
+      h('details', { class: 'more' }, h('summary', null, t('pc.more')),
+        h('ul', { class: 'event-list' }, light.map((e) => h('li', null, eventCard(sc, e, stage)))))));
+  }
   if (minor.length > 1) {
     const bill = minor.reduce((s, e) => s + e.bill, 0);
     const own = minor.reduce((s, e) => s + e.bill - e.covered, 0);
@@ -174,11 +231,12 @@ export function stageSummary(sc, stage, prevSavings, year, score, coverChanged =
   ].filter((r) => r[1] !== 0);
   return card({ level: 'h2', id: 'ledger', testid: 'ledger', class: 'stage-sum' },
     h('p', { class: 'round-score', id: 'round-score', 'data-testid': 'round-score' }, iconText('shield', t('pc.score.line', { score: score }))),
-    h('p', { class: 'lead', id: 'savings-line' }, iconText('wallet', t('pc.sum.savings', { from: money(prevSavings), to: money(stage.savings) }))),
+    // The savings line opens on where the money went (one line less on every result).
+    h('details', { class: 'more sum-more' }, h('summary', { class: 'lead', id: 'savings-line' }, iconText('wallet', t('pc.sum.savings', { from: money(prevSavings), to: money(stage.savings) }))),
+      h('h3', { class: 'card-sub' }, t('pc.sum.where')),
+      h('dl', { class: 'ledger' }, rows.map((r) => h('div', { class: 'sum-row' }, h('dt', null, r[0]), h('dd', { class: r[1] < 0 ? 'neg' : '' }, (r[1] > 0 ? '+' : '') + money(r[1]))))),
+      h('p', { class: 'hint' }, t('pc.sum.spent'))),
     l.covered > 0 ? h('p', { class: 'ok-note', id: 'covered-line' }, iconText('shield', t('pc.sum.covered', { amount: money(l.covered) }))) : null,
     // The cover in force, when it is new this round (the same again is in the "as before" line).
-    coverChanged ? h('p', { id: 'cover-line' }, iconText('shield', t('pc.sum.cover', { cover: coverNames(sc, stage.decisions || {}, year) }))) : null,
-    h('details', { class: 'more' }, h('summary', null, t('pc.sum.where')),
-      h('dl', { class: 'ledger' }, rows.map((r) => h('div', { class: 'sum-row' }, h('dt', null, r[0]), h('dd', { class: r[1] < 0 ? 'neg' : '' }, (r[1] > 0 ? '+' : '') + money(r[1]))))),
-      h('p', { class: 'hint' }, t('pc.sum.spent'))));
+    coverChanged ? h('p', { id: 'cover-line' }, iconText('shield', t('pc.sum.cover', { cover: coverNames(sc, stage.decisions || {}, year) }))) : null);
 }
