@@ -31,8 +31,7 @@ def decode(frame: str | bytes) -> ClientMessage:
         raise ProtocolError(errors.BAD_JSON, "the message is not valid JSON") from None
     if not isinstance(raw, dict):
         raise ProtocolError(errors.INVALID_MESSAGE, "a message is a JSON object with a type")
-    msg_id = raw.get("client_msg_id")
-    msg_id = msg_id if isinstance(msg_id, str) and len(msg_id) <= 64 else None
+    msg_id = _echoable(raw.get("client_msg_id"))
     kind = raw.get("type")
     if not isinstance(kind, str) or kind not in _TYPES:
         raise ProtocolError(errors.UNKNOWN_TYPE, f"unknown message type {str(kind)[:40]!r}", msg_id)
@@ -41,7 +40,26 @@ def decode(frame: str | bytes) -> ClientMessage:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"][1:]) or "message"
-        raise ProtocolError(errors.INVALID_MESSAGE, f"{where}: {first['msg']}", msg_id) from None
+        text = _printable(f"{where}: {first['msg']}")
+        raise ProtocolError(errors.INVALID_MESSAGE, text, msg_id) from None
+
+
+def _echoable(msg_id: object) -> str | None:
+    """A ``client_msg_id`` the answer may carry back: text of at most 64 characters that is
+    valid Unicode (JSON's ``\\ud83e`` escapes give lone surrogates, which no answer can be
+    encoded with)."""
+    if not isinstance(msg_id, str) or len(msg_id) > 64:
+        return None
+    try:
+        msg_id.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return msg_id
+
+
+def _printable(text: str) -> str:
+    """``text`` with anything not valid Unicode (a field name made of lone surrogates) escaped."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def client_msg_id_of(frame: str | bytes) -> str | None:
@@ -53,8 +71,7 @@ def client_msg_id_of(frame: str | bytes) -> str | None:
         raw = json.loads(frame)
     except (ValueError, UnicodeDecodeError):
         return None
-    msg_id = raw.get("client_msg_id") if isinstance(raw, dict) else None
-    return msg_id if isinstance(msg_id, str) and len(msg_id) <= 64 else None
+    return _echoable(raw.get("client_msg_id")) if isinstance(raw, dict) else None
 
 
 def encode(message: dict[str, object]) -> str:

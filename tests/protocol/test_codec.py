@@ -80,3 +80,24 @@ def test_errors_carry_the_client_message_id() -> None:
 
 def test_encode_keeps_chinese_readable() -> None:
     assert encode({"nickname": "小蜜蜂"}) == '{"nickname":"小蜜蜂"}'
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        # a lone surrogate (a broken emoji) as the message id: the answer cannot carry it back
+        '{"type": "decide", "client_msg_id": "ab\\ud83e", "round": "x"}',
+        '{"type": "nonsense", "client_msg_id": "\\udc00"}',
+        # ... or as a field name, which the error's text names
+        '{"type": "ping", "client_msg_id": "p1", "\\ud83e": 1}',
+    ],
+)
+def test_an_error_about_text_that_is_not_unicode_can_be_sent(frame: str) -> None:
+    # The fuzz test found these: the error answer itself failed to encode and the server
+    # dropped the connection instead of answering.
+    with pytest.raises(ProtocolError) as caught:
+        decode(frame)
+    # as the transport sends it (transport/connections.py)
+    answer = json.loads(caught.value.wire().model_dump_json(exclude_unset=True))
+    assert answer["code"] in (errors.INVALID_MESSAGE, errors.UNKNOWN_TYPE)
+    assert answer.get("client_msg_id") in (None, "p1")
