@@ -123,7 +123,7 @@ def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> Fas
         indexes = redis_client.indexes_for(settings)
         results = ResultsStore(settings.effective_database_url)
         await results.migrate()
-        # Decisions and quiz answers through one pipelined connection (one server only).
+        # The room scripts through one pipelined connection (one server; a cluster: redis-py).
         hot = None if settings.redis_cluster else PipelinedRedis(str(settings.redis_url))
         store = RoomStore(
             redis,
