@@ -92,13 +92,23 @@ class Connection:
         self.greeted = False
         """True once the hello was answered with a welcome."""
         self.limit = RateLimit(rate=10, burst=30)
+        self.dropped = 0
+        """Droppable frames dropped because the queue was full."""
 
-    def send(self, text: str) -> None:
+    def send(self, text: str, *, droppable: bool = False) -> None:
+        """Queue ``text``; a connection whose queue is full is closed as too slow, except for a
+        ``droppable`` frame (a host's passing ``decided`` count), which is dropped instead: a
+        burst of a big room's decisions within a few loop turns can fill a host's queue before
+        its writer runs, and the next frame carries the count again (``round_closed`` the final
+        figures), where closing the host would stall the whole room."""
         if self.closing:
             return
         try:
             self.queue.put_nowait(text)
         except asyncio.QueueFull:
+            if droppable:
+                self.dropped += 1
+                return
             log.info("closing a slow connection %s", self.id)
             self.close(CLOSE_SLOW)
 
@@ -218,7 +228,7 @@ class Registry:
     def send_to_hosts(self, code: str, text: str) -> None:
         for conn in self.hosts.get(code, {}).values():
             if conn.ready:
-                conn.send(text)
+                conn.send(text, droppable=True)
 
     def player_ids(self, code: str) -> list[str]:
         ids = {
