@@ -4,6 +4,7 @@ it, from the browser's own layout-shift entries)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Route, expect
@@ -68,24 +69,22 @@ def test_a_round_arriving_does_not_shift_the_page(pages: Pages) -> None:
     expect(phone.locator("#screen-lobby")).to_be_visible(timeout=WAIT_MS)
     phone.wait_for_timeout(1000)
 
-    phone.evaluate("() => { window.__cls = 0; }")
-    host.locator("#host-start").click()
-    expect(phone.locator("#screen-round")).to_be_visible(timeout=WAIT_MS)
-    phone.wait_for_timeout(1500)
-    cls = float(phone.evaluate("() => window.__cls"))
-    print(f"round opened: CLS {cls:.3f}")
-    assert not phone.evaluate("() => window.__shifted"), phone.evaluate("() => window.__shifted")
-    assert cls <= CLS_BUDGET, cls
+    def assert_no_shift(what: str, arrive: Callable[[], None], shown: str) -> None:
+        """Count layout shifts from now while ``arrive`` happens and ``shown`` appears."""
+        phone.evaluate("() => { window.__cls = 0; }")
+        arrive()
+        expect(phone.locator(shown)).to_be_visible(timeout=WAIT_MS)
+        phone.wait_for_timeout(1500)
+        cls = float(phone.evaluate("() => window.__cls"))
+        print(f"{what}: CLS {cls:.3f}")
+        shifted = phone.evaluate("() => window.__shifted")
+        assert not shifted, shifted
+        assert cls <= CLS_BUDGET, cls
+
+    assert_no_shift("round opened", host.locator("#host-start").click, "#screen-round")
 
     decide(phone)
     wait_result(phone)
     expect(phone.locator("#next-btn")).to_be_disabled(timeout=WAIT_MS)
     phone.wait_for_timeout(1000)
-    phone.evaluate("() => { window.__cls = 0; }")
-    host_open_round(host)
-    expect(phone.locator("#keep-next")).to_be_visible(timeout=WAIT_MS)
-    phone.wait_for_timeout(1500)
-    cls = float(phone.evaluate("() => window.__cls"))
-    print(f"next round opened under a result: CLS {cls:.3f}")
-    assert not phone.evaluate("() => window.__shifted"), phone.evaluate("() => window.__shifted")
-    assert cls <= CLS_BUDGET, cls
+    assert_no_shift("next round opened under a result", lambda: host_open_round(host), "#keep-next")
