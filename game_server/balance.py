@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 from game_server.content.schema import Scenario
 from game_server.engine import (
@@ -68,14 +68,18 @@ def _with_cover(
             and job.injury_pilot_from_year is None
             and job.employer is None
         )
-        return replace(
-            d,
+        # Built directly, not with dataclasses.replace (which inspects the fields every call):
+        # the benchmark of the engine plays its lives through this strategy.
+        return Decisions(
+            job=d.job,
+            hours=d.hours,
             pension=chosen,
             pension_base_pct=base_pct,
             residents_tier=tier,
             medical=medical,
             accident_insurance=needs_accident,
             saving_rate=d.saving_rate if saving_rate is None else saving_rate,
+            personal_pension=d.personal_pension,
         )
 
     return choose

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from game_server.content.schema import City, EventDef, EventKind, Job, Scenario
 from game_server.engine import costs, errors, mortality, policy
@@ -94,18 +94,34 @@ def illness_age_factor(age: float) -> float:
     return factor
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, init=False, unsafe_hash=True)
 class Decide:
     """The one command: the decisions for round ``round``; it plays that stage of life."""
 
     round: int
     decisions: Decisions
 
+    def __init__(
+        self,
+        round: int,
+        decisions: Decisions,
+    ) -> None:
+        self.round = round
+        self.decisions = decisions
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True, init=False, unsafe_hash=True)
 class Applied:
     state: LifeState
     events: tuple[Event, ...]
+
+    def __init__(
+        self,
+        state: LifeState,
+        events: tuple[Event, ...],
+    ) -> None:
+        self.state = state
+        self.events = events
 
 
 # --- Starting a life ------------------------------------------------------------------------
@@ -214,14 +230,29 @@ def default_decisions(scenario: Scenario, state: LifeState) -> Decisions:
         return base
     if base.pension is PensionChoice.RESIDENTS and not residents_pension_open(state, stage):
         # The residents' scheme is settled: tapping on must stay a valid choice.
-        base = replace(base, pension=PensionChoice.NONE, residents_tier=0, personal_pension=0)
+        base = Decisions(
+            job=base.job,
+            hours=base.hours,
+            pension=PensionChoice.NONE,
+            pension_base_pct=base.pension_base_pct,
+            residents_tier=0,
+            medical=base.medical,
+            accident_insurance=base.accident_insurance,
+            saving_rate=base.saving_rate,
+            personal_pension=0,
+        )
     if stage.phase is Phase.WORKING:
         return base
-    return replace(
-        base,
+    # Built field by field, not with dataclasses.replace (it inspects the fields at every call).
+    return Decisions(
         job=None,
         hours=Hours.FULL_TIME,
+        pension=base.pension,
+        pension_base_pct=base.pension_base_pct,
+        residents_tier=base.residents_tier,
+        medical=base.medical,
         accident_insurance=False,
+        saving_rate=base.saving_rate,
         personal_pension=0,
     )
 
@@ -384,6 +415,15 @@ class _Drawn:
         self.vehicle_draw = vehicle_draw
 
 
+_NONE_DRAWN: list[_Drawn] = []
+"""A year without events (shared, never changed)."""
+
+
+def _drawn_order(e: _Drawn) -> int:
+    """Events in a stage come by year, month and slot (one integer: no tuple to build)."""
+    return (e.year_offset * 12 + e.month) * 65536 + e.slot
+
+
 class _StagePlay:
     """The arithmetic of one stage, year by year. Mutable only inside ``run``; it returns a new
     immutable state."""
@@ -509,11 +549,14 @@ class _StagePlay:
         waiting = 0
         if self.d.medical is not MedicalChoice.NONE and self.med_last is MedicalChoice.NONE:
             waiting = policy.waiting_period_months(self.med_without)
-        by_year: list[list[_Drawn]] = [[] for _ in range(stage.years)]
-        for e in drawn:
-            by_year[e.year_offset].append(e)
+        # ``drawn`` is in year order: each year takes its run of it.
+        first = 0
         for offset in range(stage.years):
-            self._year(offset, by_year[offset], waiting)
+            last = first
+            while last < len(drawn) and drawn[last].year_offset == offset:
+                last += 1
+            self._year(offset, drawn[first:last] if last > first else _NONE_DRAWN, waiting)
+            first = last
             waiting = max(0, waiting - 12)
         ledger = Ledger(
             earnings=self.earnings,
@@ -638,7 +681,7 @@ class _StagePlay:
                         uniform(seed, rnd, slot, k + 3),
                     )
                 )
-        drawn.sort(key=lambda e: (e.year_offset, e.month, e.slot))
+        drawn.sort(key=_drawn_order)
         return drawn
 
     def _yearly_chance(self, event: EventDef) -> float:
@@ -692,26 +735,27 @@ class _StagePlay:
 
         household_income = gross + pension_income
         poor = savings_at_start <= 0 and household_income < self.poverty_line_year
-        year_bill = _YearBills()
         loss_months = 0.0
         bills = covered = lump = 0.0
-        happened: list[Happening] = []
-        for e in drawn:
-            h = self._happen(e, year, age, waiting_months, injury_pilot, gross, poor, year_bill)
-            happened.append(h)
-            bills += h.bill
-            covered += h.covered
-            lump += h.payout
-            if e.event.income_loss_months:
-                loss_months += e.event.income_loss_months
-        capacity = policy.capacity_to_pay(household_income, living, self.subsistence_year)
-        if policy.is_catastrophic(year_bill.health_out_of_pocket, capacity):
-            self.catastrophic_years += 1
-            happened = [
-                replace(h, catastrophic=True) if h.kind in HEALTH_SPENDING_KINDS else h
-                for h in happened
-            ]
-        self.events.extend(happened)
+        if drawn:  # most years bring no event: nothing to build for them
+            year_bill = _YearBills()
+            happened: list[Happening] = []
+            for e in drawn:
+                h = self._happen(e, year, age, waiting_months, injury_pilot, gross, poor, year_bill)
+                happened.append(h)
+                bills += h.bill
+                covered += h.covered
+                lump += h.payout
+                if e.event.income_loss_months:
+                    loss_months += e.event.income_loss_months
+            capacity = policy.capacity_to_pay(household_income, living, self.subsistence_year)
+            if policy.is_catastrophic(year_bill.health_out_of_pocket, capacity):
+                self.catastrophic_years += 1
+                for h in happened:
+                    # Built just above and not yet shared: marked in place, not copied.
+                    if h.kind in HEALTH_SPENDING_KINDS:
+                        h.catastrophic = True
+            self.events.extend(happened)
         earnings = gross * (1 - min(loss_months, 12) / 12)
         assistance = 0.0
         available = pension_income - contributions + max(0.0, savings_at_start)
@@ -1127,15 +1171,23 @@ class _StagePlay:
         return paid
 
 
-@dataclass(slots=True)
 class _YearBills:
     """What insurance paid and what is left, summed over one year's bills (caps are yearly)."""
 
-    basic_paid: float = 0.0
-    left_after_basic: float = 0.0
-    critical_paid: float = 0.0
-    assistance_paid: float = 0.0
-    health_out_of_pocket: float = 0.0
+    __slots__ = (
+        "assistance_paid",
+        "basic_paid",
+        "critical_paid",
+        "health_out_of_pocket",
+        "left_after_basic",
+    )
+
+    def __init__(self) -> None:
+        self.basic_paid = 0.0
+        self.left_after_basic = 0.0
+        self.critical_paid = 0.0
+        self.assistance_paid = 0.0
+        self.health_out_of_pocket = 0.0
 
 
 def _binomial_count(draw: float, years: int, chance: float, most: int) -> int:

@@ -2,6 +2,14 @@
 
 Everything a life needs to continue or to be replayed is here: the seed (the whole state of the
 counter-based RNG), the stage plan, the running totals of each scheme, and the log of decisions.
+
+The engine's records (here, in ``events.py`` and ``decisions.py``) are dataclasses with their
+``__init__`` written out (``init=False``): compiled with mypyc (``game_server/native.py``) a
+written ``__init__`` is native code, while the one ``dataclass`` generates stays interpreted and
+was a quarter of the engine's time. That is also why they are not ``frozen`` (a frozen class
+cannot assign its fields in its own ``__init__`` when interpreted): nothing assigns to a record
+once built, ``unsafe_hash`` keeps them hashable as frozen ones were, and
+``tests/engine/test_properties.py`` checks that a refused command leaves a state as it was.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ class Phase(StrEnum):
     RETIRED = "retired"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, init=False, unsafe_hash=True)
 class Stage:
     """One round of the game: a stretch of ``years`` years from ``start_age``."""
 
@@ -27,13 +35,25 @@ class Stage:
     years: int
     phase: Phase
 
+    def __init__(
+        self,
+        index: int,
+        start_age: int,
+        years: int,
+        phase: Phase,
+    ) -> None:
+        self.index = index
+        self.start_age = start_age
+        self.years = years
+        self.phase = phase
+
     @property
     def end_age(self) -> int:
         """The age at which the stage ends (the next stage's start age)."""
         return self.start_age + self.years
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, init=False, unsafe_hash=True)
 class Ledger:
     """Where a stage's money came from and went. Savings change by exactly
     ``earnings + pension_income + lump_sums - living - contributions - spending - out_of_pocket``.
@@ -55,6 +75,28 @@ class Ledger:
     assistance: float = 0.0
     """The minimum living allowance (低保) paid in old age, part of ``lump_sums``."""
 
+    def __init__(
+        self,
+        earnings: float = 0.0,
+        pension_income: float = 0.0,
+        lump_sums: float = 0.0,
+        living: float = 0.0,
+        contributions: float = 0.0,
+        spending: float = 0.0,
+        bills: float = 0.0,
+        covered: float = 0.0,
+        assistance: float = 0.0,
+    ) -> None:
+        self.earnings = earnings
+        self.pension_income = pension_income
+        self.lump_sums = lump_sums
+        self.living = living
+        self.contributions = contributions
+        self.spending = spending
+        self.bills = bills
+        self.covered = covered
+        self.assistance = assistance
+
     @property
     def out_of_pocket(self) -> float:
         return self.bills - self.covered
@@ -72,7 +114,7 @@ class Ledger:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, init=False, unsafe_hash=True)
 class StageRecord:
     """What happened in a played stage: for the timeline, the summary and the badges."""
 
@@ -100,8 +142,42 @@ class StageRecord:
     health_years: float = 0.0
     """Sum over the stage's years of the health at each year's end."""
 
+    def __init__(
+        self,
+        stage: Stage,
+        decisions: Decisions,
+        city: str,
+        events: tuple[Event, ...],
+        ledger: Ledger,
+        savings_end: float,
+        health_end: float,
+        insured_years_pension: float,
+        insured_years_medical: int,
+        injury_covered_years: int,
+        catastrophic_years: int = 0,
+        old_age_met: float = 0.0,
+        poor_years: int = 0,
+        lowest_savings: float = 0.0,
+        health_years: float = 0.0,
+    ) -> None:
+        self.stage = stage
+        self.decisions = decisions
+        self.city = city
+        self.events = events
+        self.ledger = ledger
+        self.savings_end = savings_end
+        self.health_end = health_end
+        self.insured_years_pension = insured_years_pension
+        self.insured_years_medical = insured_years_medical
+        self.injury_covered_years = injury_covered_years
+        self.catastrophic_years = catastrophic_years
+        self.old_age_met = old_age_met
+        self.poor_years = poor_years
+        self.lowest_savings = lowest_savings
+        self.health_years = health_years
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True, init=False, unsafe_hash=True)
 class Pensions:
     """Contributions so far and, once retired, the monthly pensions."""
 
@@ -132,8 +208,46 @@ class Pensions:
     minimum_years: float = 15.0
     """The minimum years for a monthly employees' pension, fixed in the year of retirement."""
 
+    def __init__(
+        self,
+        employee_years: float = 0.0,
+        employee_index_sum: float = 0.0,
+        employee_account: float = 0.0,
+        years_by_city: tuple[tuple[str, float], ...] = (),
+        city_order: tuple[str, ...] = (),
+        residents_years: float = 0.0,
+        residents_account: float = 0.0,
+        personal_account: float = 0.0,
+        employee_monthly: float = 0.0,
+        residents_monthly: float = 0.0,
+        residents_from_age: int | None = None,
+        residents_settled: bool = False,
+        residents_paying_on: bool = False,
+        account_paid_out: float = 0.0,
+        account_monthly: float = 0.0,
+        paying_on: bool = False,
+        minimum_years: float = 15.0,
+    ) -> None:
+        self.employee_years = employee_years
+        self.employee_index_sum = employee_index_sum
+        self.employee_account = employee_account
+        self.years_by_city = years_by_city
+        self.city_order = city_order
+        self.residents_years = residents_years
+        self.residents_account = residents_account
+        self.personal_account = personal_account
+        self.employee_monthly = employee_monthly
+        self.residents_monthly = residents_monthly
+        self.residents_from_age = residents_from_age
+        self.residents_settled = residents_settled
+        self.residents_paying_on = residents_paying_on
+        self.account_paid_out = account_paid_out
+        self.account_monthly = account_monthly
+        self.paying_on = paying_on
+        self.minimum_years = minimum_years
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True, init=False, unsafe_hash=True)
 class Medical:
     """Medical cover over time: continuity matters (waiting period, cap bonus)."""
 
@@ -143,8 +257,22 @@ class Medical:
     ever_covered: bool = False
     employee_years: int = 0
 
+    def __init__(
+        self,
+        last_choice: MedicalChoice = MedicalChoice.NONE,
+        continuous_years: int = 0,
+        years_without_cover: int = 0,
+        ever_covered: bool = False,
+        employee_years: int = 0,
+    ) -> None:
+        self.last_choice = last_choice
+        self.continuous_years = continuous_years
+        self.years_without_cover = years_without_cover
+        self.ever_covered = ever_covered
+        self.employee_years = employee_years
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True, init=False, unsafe_hash=True)
 class LifeState:
     scenario_id: str
     scenario_version: int
@@ -172,6 +300,46 @@ class LifeState:
     city: str | None
     """Where the person lives and works now; ``None`` before the first round."""
     history: tuple[StageRecord, ...] = ()
+
+    def __init__(
+        self,
+        scenario_id: str,
+        scenario_version: int,
+        seed: int,
+        stages: tuple[Stage, ...],
+        retirement_age: int,
+        retirement_months: int,
+        death_age: int,
+        round: int,
+        age: int,
+        year: int,
+        savings: float,
+        health: float,
+        health_wear: float,
+        income_factor: float,
+        pensions: Pensions,
+        medical: Medical,
+        city: str | None,
+        history: tuple[StageRecord, ...] = (),
+    ) -> None:
+        self.scenario_id = scenario_id
+        self.scenario_version = scenario_version
+        self.seed = seed
+        self.stages = stages
+        self.retirement_age = retirement_age
+        self.retirement_months = retirement_months
+        self.death_age = death_age
+        self.round = round
+        self.age = age
+        self.year = year
+        self.savings = savings
+        self.health = health
+        self.health_wear = health_wear
+        self.income_factor = income_factor
+        self.pensions = pensions
+        self.medical = medical
+        self.city = city
+        self.history = history
 
     @property
     def finished(self) -> bool:

@@ -412,7 +412,7 @@ def assert_refused(
     scenario: Scenario, state: LifeState, command: Decide, code: str, field: str | None
 ) -> None:
     # repr is deep and exact (floats print round-trip), so equal reprs mean nothing was mutated;
-    # copy.deepcopy cannot rebuild the engine's frozen classes once compiled with mypyc.
+    # copy.deepcopy cannot rebuild the engine's classes once compiled with mypyc.
     before = repr(state)
     result = apply(scenario, state, command)
     assert isinstance(result, RuleViolation), result

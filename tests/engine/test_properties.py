@@ -250,7 +250,7 @@ def test_invalid_decisions_are_refused_and_change_nothing(
     rounds = data.draw(st.integers(0, len(new_life(sc, seed).stages)))
     state = random_life(data, sc, seed, rounds)
     # An independent copy: the same life rebuilt from its seed and log (copy.deepcopy cannot
-    # rebuild the engine's frozen classes once compiled with mypyc).
+    # rebuild the engine's classes once compiled with mypyc).
     snapshot = replay(sc, seed, [r.decisions for r in state.history])
     assert snapshot == state
     assert snapshot is not state
