@@ -57,6 +57,8 @@ class StartServer(Protocol):
     ) -> ServerProcess: ...
 
 
+ESTIMATE_OR_ZERO = re.compile(r"^\s*(?:[约≈].*\d.*|¥0|0 元)\s*$")
+"""A sum shown as an estimate (约 1,234 元, ≈¥1,234), or an exact zero."""
 ROUND_TITLE = re.compile(r"第\s*(\d+)\s*轮（共\s*(\d+)\s*轮）|Round (\d+) of (\d+)")
 
 
@@ -332,6 +334,9 @@ def check_end_screen(page: Page) -> dict[str, str]:
         for metric in ("score", "pension", "oop", "paid", "savings"):
             cell = cf.locator(f"[data-testid=cf-{col}-{metric}]")
             expect(cell).to_have_text(re.compile(r"\d"))
+            if metric != "score":
+                # Sums computed from estimates are shown as estimates (约 / ≈), zero excepted.
+                expect(cell).to_have_text(ESTIMATE_OR_ZERO)
         scores[col] = cf.locator(f"[data-testid=cf-{col}-score]").inner_text()
     rw = page.locator("#real-world")
     expect(rw).to_be_visible()

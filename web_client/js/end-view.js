@@ -34,8 +34,8 @@ export function scoreCard(lo, outcomeLine, badges) {
         h('span', { class: 'part-name' }, t('part.' + p[0])),
         bar(s.parts[p[0]] / p[1], num(s.parts[p[0]]) + ' / ' + p[1]),
         h('span', { class: 'hint' }, t('part.' + p[0] + '.how'))))),
-      h('p', null, t('end.paid', { paid: money(s.paid_in), received: money(s.received) })),
-      h('p', null, t('end.bills', { bills: money(s.bills), oop: money(s.out_of_pocket) }))),
+      h('p', null, t('end.paid', { paid: money(s.paid_in, true), received: money(s.received, true) })),
+      h('p', null, t('end.bills', { bills: money(s.bills, true), oop: money(s.out_of_pocket, true) }))),
     badges);
 }
 
@@ -48,12 +48,13 @@ function cfLesson(cf) {
 
 export function counterfactualCard(cf) {
   const cols = [['actual', cf.actual], ['insured', cf.insured], ['uninsured', cf.uninsured]];
+  // Every sum of a life comes from estimated wages, bases and bills: each is shown as one (约).
   const rows = [
     ['cf.score', (x) => num(x.score)],
-    ['cf.pension', (x) => money(x.monthly_pension)],
-    ['cf.oop', (x) => money(x.out_of_pocket)],
-    ['cf.paid', (x) => money(x.paid_in)],
-    ['cf.savings', (x) => money(x.savings_end)],
+    ['cf.pension', (x) => money(x.monthly_pension, true)],
+    ['cf.oop', (x) => money(x.out_of_pocket, true)],
+    ['cf.paid', (x) => money(x.paid_in, true)],
+    ['cf.savings', (x) => money(x.savings_end, true)],
   ];
   return card({ level: 'h2', title: t('cf.title'), icon: 'chart', id: 'counterfactual', testid: 'counterfactual' },
     h('p', { class: 'lead' }, cfLesson(cf)),

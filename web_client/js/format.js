@@ -23,7 +23,8 @@ export function money(n, estimate) {
   const s = nf(0).format(Math.abs(v));
   let out = isEn() ? '¥' + s : s + ' 元';
   if (v < 0) out = '−' + out;
-  if (estimate) out = (isEn() ? '≈' : '约') + out;
+  // Nothing is "about zero": a zero (no pension, nothing paid) is exact whatever its inputs.
+  if (estimate && v !== 0) out = (isEn() ? '≈' : '约') + out;
   return out;
 }
 

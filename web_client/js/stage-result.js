@@ -59,7 +59,8 @@ function happening(sc, e, stage) {
   const est = !!(def && def.cost && def.cost.estimate);
   const lines = [];
   if (e.bill > 0) lines.push(h('p', { class: 'bill' }, moneyLine(e, est)));
-  if (e.income_lost > 0) lines.push(h('p', null, t('hap.income_lost', { amount: money(e.income_lost, est) })));
+  // Work lost is the drawn income (an estimated spread) times the game's months: always an estimate.
+  if (e.income_lost > 0) lines.push(h('p', null, t('hap.income_lost', { amount: money(e.income_lost, true) })));
   if (e.payout > 0) lines.push(h('p', { class: 'good' }, e.kind === 'windfall' ? t('hap.windfall', { amount: money(e.payout, est) }) : t('hap.payout', { amount: money(e.payout, est) })));
   if (e.disabled) lines.push(h('p', { class: 'bad' }, t('hap.disabled')));
   // An employer that did not enrol its worker owes the injury benefits: the worker must claim.
