@@ -338,6 +338,9 @@ def check_end_screen(page: Page) -> dict[str, str]:
                 # Sums computed from estimates are shown as estimates (约 / ≈), zero excepted.
                 expect(cell).to_have_text(ESTIMATE_OR_ZERO)
         scores[col] = cf.locator(f"[data-testid=cf-{col}-score]").inner_text()
+    # The table fits the screen whatever its sums (it once widened a 360 px page).
+    right = cf.locator("table").evaluate("(t) => t.getBoundingClientRect().right")
+    assert right <= page.evaluate("document.documentElement.clientWidth") + 0.5, right
     rw = page.locator("#real-world")
     expect(rw).to_be_visible()
     assert rw.locator("[data-testid^=rw-]").count() >= 2

@@ -21,7 +21,7 @@ function roomStats(c, id) {
     stat(id + '-mean', num(st.mean_score), t('host.d.mean')),
     stat(id + '-pension', num(st.with_monthly_pension) + ' / ' + num(st.players), t('host.d.pension')),
     stat(id + '-catastrophic', num(st.catastrophic), t('host.d.catastrophic')),
-    stat(id + '-median', money(st.median_pension), t('host.d.median')));
+    stat(id + '-median', money(st.median_pension, true), t('host.d.median')));
 }
 
 export function podiumScreen(c) {

@@ -48,9 +48,9 @@ export function render(root, s) {
     const pool = closed.pool;
     const mine = pool.losses ? pool.losses[s.me.player_id] : undefined;
     root.appendChild(card({ level: 'h2', title: t('pool.title'), icon: 'pool', id: 'pool-result', testid: 'pool-result' },
-      h('p', null, t('pool.text', { n: pool.members, hit: pool.hit, each: money(pool.contribution) })),
-      mine !== undefined ? h('p', { class: 'lead' }, t(mine > pool.contribution ? 'pool.mine.more' : mine < pool.contribution ? 'pool.mine.less' : 'pool.mine.same', { loss: money(mine), each: money(pool.contribution) })) : null,
-      h('p', null, t('pool.worst', { alone: money(pool.worst_alone), pooled: money(pool.worst_pooled) }))));
+      h('p', null, t('pool.text', { n: pool.members, hit: pool.hit, each: money(pool.contribution, true) })),
+      mine !== undefined ? h('p', { class: 'lead' }, t(mine > pool.contribution ? 'pool.mine.more' : mine < pool.contribution ? 'pool.mine.less' : 'pool.mine.same', { loss: money(mine, true), each: money(pool.contribution, true) })) : null,
+      h('p', null, t('pool.worst', { alone: money(pool.worst_alone, true), pooled: money(pool.worst_pooled, true) }))));
   }
   if (s.room.mode === 'workshop' && closed && closed.round === st.round && closed.leaderboard && closed.leaderboard.length) {
     root.appendChild(card({ level: 'h2', title: t('board.title'), icon: 'people', id: 'leaderboard', testid: 'leaderboard' },

@@ -75,13 +75,13 @@ export async function drawShareCard(canvas, o) {
   ctx.fillStyle = '#4a4a4f';
   ctx.fillText('/ 1000 ' + t('share.score'), 72 + sw + 20, 660);
 
-  // Three facts
+  // Three facts (the sums come from estimated wages and bills: shown as estimates, 约/≈)
   ctx.fillStyle = '#1d1d1f';
   ctx.font = '40px ' + FONT;
   const lines = [
-    t('share.pension', { amount: money(s.monthly_pension) }),
+    t('share.pension', { amount: money(s.monthly_pension, true) }),
     t('share.years', { years: Math.round(s.years_with_pension) }),
-    t('share.oop', { amount: money(s.out_of_pocket) }),
+    t('share.oop', { amount: money(s.out_of_pocket, true) }),
   ];
   lines.forEach((line, i) => ctx.fillText(line, 72, 740 + i * 58));
 

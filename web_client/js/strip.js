@@ -19,7 +19,8 @@ export function render(strip, s) {
   clear(strip);
   const sc = currentScore(s);
   strip.appendChild(h('span', { class: 'strip-item' }, icon('user'), t('strip.age', { age: st.age })));
-  strip.appendChild(h('span', { class: 'strip-item' + (st.savings < 0 ? ' neg' : '') }, icon('wallet'), money(st.savings)));
+  // Savings add up estimated wages and bills: shown as an estimate (约/≈).
+  strip.appendChild(h('span', { class: 'strip-item' + (st.savings < 0 ? ' neg' : '') }, icon('wallet'), money(st.savings, true)));
   strip.appendChild(h('span', { class: 'strip-item' }, icon('heart'), t('strip.health', { health: Math.round(st.health) })));
   if (sc.score !== null) {
     strip.appendChild(h('span', { class: 'strip-item strip-score' }, icon('shield'),
