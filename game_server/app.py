@@ -39,6 +39,7 @@ from game_server.stores.room_store import RoomStore
 from game_server.transport.connections import Registry, RoomBus
 from game_server.transport.http import protocol_error_status, router
 from game_server.transport.limits import AddressLimits
+from game_server.transport.pauses import time_gc, watch_loop_lag
 from game_server.transport.ws import Hub
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,9 @@ def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> Fas
             asyncio.create_task(hub.deadlines(settings.deadline_poll_seconds), name="deadlines"),
             asyncio.create_task(hub.idle_rooms(IDLE_SWEEP_SECONDS), name="idle-rooms"),
             asyncio.create_task(outbox.run(settings.results_flush_seconds), name="outbox"),
+            asyncio.create_task(watch_loop_lag(), name="loop-lag"),
         ]
+        time_gc()
         try:
             yield
         finally:

@@ -154,6 +154,45 @@ def connections(url: str) -> int | None:
     return int(float(match.group(1))) if match else None
 
 
+HISTOGRAM_BUCKET = re.compile(r"^(\w+)_bucket\{([^}]*)\} (\S+)$", re.M)
+LABEL = re.compile(r'(\w+)="([^"]*)"')
+
+
+def server_side(urls: list[str]) -> dict[str, dict[str, float | None]]:
+    """What the instances measured themselves, added up over them: how late their event loop
+    ran (``gig_loop_lag_seconds``) and the time from reading a decision to answering it
+    (``gig_action_seconds``), as the upper bounds (ms) of the buckets holding p50, p95 and p99.
+    Beside the clients' latencies they show where a wait was: in the server's loop, or before
+    the server read the frame (a busy machine, the clients themselves)."""
+    counts: dict[str, dict[float, float]] = {"loop_lag": {}, "decide": {}, "gc2": {}}
+    for url in urls:
+        try:
+            with urllib.request.urlopen(f"{url}/metrics", timeout=5) as response:
+                text = response.read().decode()
+        except OSError:
+            continue
+        for name, labels_text, value in HISTOGRAM_BUCKET.findall(text):
+            labels = dict(LABEL.findall(labels_text))
+            le = labels.get("le", "+Inf")
+            key = {
+                "gig_loop_lag_seconds": "loop_lag",
+                "gig_action_seconds": labels.get("type"),
+                "gig_gc_pause_seconds": "gc" + labels.get("generation", ""),
+            }.get(name)
+            if key in counts and le != "+Inf":
+                bucket = counts[key]
+                bucket[float(le)] = bucket.get(float(le), 0.0) + float(value)
+    out: dict[str, dict[str, float | None]] = {}
+    for key, cumulative in counts.items():
+        bounds = sorted(cumulative)
+        total = cumulative[bounds[-1]] if bounds else 0.0
+        out[key] = {"count": total}
+        for label, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
+            found = next((b for b in bounds if total and cumulative[b] >= q * total), None)
+            out[key][label] = None if found is None else found * 1000
+    return out
+
+
 def machine_busy() -> float:
     """CPU seconds all cores of the machine spent busy so far (every process, ours or not)."""
     with contextlib.suppress(OSError, ValueError, IndexError):
@@ -652,6 +691,8 @@ class Bench:
             if process.returncode not in (0, 1):
                 res.notes.append(f"Locust exited with code {process.returncode}")
                 print(tail(log_path, 15), flush=True)
+        if target == "game":
+            res.extra["server_side"] = server_side([server.url for server in servers])
         self.stop_servers()
 
         # Locust's statistics, added up over the processes
@@ -672,7 +713,8 @@ class Bench:
         per_second = hist.get("per_second", Counter())
         if per_second:
             first, last = min(per_second), max(per_second)
-            window = range(int(first + steady_after), last)  # the last second is partial
+            # The last second is partial; a Locust slow to stop trickles on past the run's end.
+            window = range(int(first + steady_after), min(last, int(first + seconds)))
             if len(window) >= 3:
                 res.rate = sum(per_second[t] for t in window) / len(window)
             else:
@@ -750,6 +792,17 @@ class Bench:
         )
         for line in res.extra["failures"][:5]:
             print(f"    {line}", flush=True)
+        if "server_side" in res.extra:
+            own = res.extra["server_side"]
+            print(
+                f"[{phase}] the server's own view (bucket bounds, ms): loop lag p50/p95/p99 "
+                + "/".join(fmt(own["loop_lag"][q]) for q in ("p50", "p95", "p99"))
+                + "; a decision read to answered p50/p95/p99 "
+                + "/".join(fmt(own["decide"][q]) for q in ("p50", "p95", "p99"))
+                + f"; full garbage collections: {fmt(own['gc2']['count'])}, p50/p99 "
+                + "/".join(fmt(own["gc2"][q]) for q in ("p50", "p99")),
+                flush=True,
+            )
         return res
 
     def mix(self, phase: str, instances: int, rooms: int) -> Result:
