@@ -39,7 +39,7 @@ from game_server.stores.room_store import RoomStore
 from game_server.transport.connections import Registry, RoomBus
 from game_server.transport.http import protocol_error_status, router
 from game_server.transport.limits import AddressLimits
-from game_server.transport.pauses import time_gc, watch_loop_lag
+from game_server.transport.pauses import time_gc, tune_gc, watch_loop_lag
 from game_server.transport.ws import Hub
 
 log = logging.getLogger(__name__)
@@ -109,9 +109,14 @@ def direct_websocket(app: FastAPI) -> ASGIApp:
     return asgi
 
 
-def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, embedded: EmbeddedRedis | None = None, *, own_process: bool = False
+) -> FastAPI:
     """The app. ``embedded``: the project's own Redis server, stopped when the app shuts down
-    (uvicorn ends the process by re-raising the signal, so code after it would not run)."""
+    (uvicorn ends the process by re-raising the signal, so code after it would not run).
+    ``own_process``: the app is the process's only one (``serve``), so the garbage collector is
+    tuned for it once it has started (``transport/pauses.py``); tests that build many apps in
+    one process leave the collector alone."""
     if settings.redis_url is None:
         raise ValueError("create_app needs a Redis URL: `serve` starts the embedded one")
     scenarios = load_all(settings.scenario_dir)
@@ -158,6 +163,8 @@ def create_app(settings: Settings, embedded: EmbeddedRedis | None = None) -> Fas
             asyncio.create_task(watch_loop_lag(), name="loop-lag"),
         ]
         time_gc()
+        if own_process:
+            tune_gc()
         try:
             yield
         finally:

@@ -72,7 +72,7 @@ def serve(settings: Settings | None = None) -> None:
         print(line)
     try:
         uvicorn.run(
-            direct_websocket(create_app(settings, embedded)),
+            direct_websocket(create_app(settings, embedded, own_process=True)),
             host=settings.host,
             port=port,
             ws=WebSocketProtocol,

@@ -302,7 +302,7 @@ class RapidHost(GigUser):
         self.guarded(self._room)
 
     def on_stop(self) -> None:
-        self.holder.close(quietly=True)
+        self.holder.close(quietly=True, handshake=False)
         super().on_stop()
 
     def _room(self) -> None:

@@ -258,9 +258,11 @@ class Session:
         self.closed = False
         self.reader = gevent.spawn(self._read, ws, self.inbox)
 
-    def close(self, quietly: bool = True) -> None:
+    def close(self, quietly: bool = True, handshake: bool = True) -> None:
         """Close the connection; pending actions fail unless ``quietly`` (the test is ending,
-        or the user is done with the room)."""
+        or the user is done with the room). Without ``handshake`` the socket is just shut, as
+        at the end of a run: waiting up to a second for each of a thousand users' close frames
+        from a busy server kept Locust running for minutes past its run time."""
         reader, ws = self.reader, self.ws
         self.reader = self.ws = None
         self.closed = True
@@ -268,7 +270,10 @@ class Session:
             reader.kill(block=True, timeout=1.0)
         if ws is not None:
             with contextlib.suppress(Exception):  # closing a broken socket
-                ws.close(timeout=1)
+                if handshake:
+                    ws.close(timeout=1)
+                else:
+                    ws.shutdown()  # type: ignore[no-untyped-call]  # websocket-client has no hint here
         pending, self.pending = self.pending, {}
         if not quietly:
             for name, sent, _ in pending.values():
@@ -469,7 +474,7 @@ class GigUser(User):
 
     def on_stop(self) -> None:
         self.stopping = True
-        self.session.close(quietly=True)
+        self.session.close(quietly=True, handshake=False)
 
     def guarded(self, body: Any) -> None:
         """Run one session of play; a broken connection is reported and the next starts over."""

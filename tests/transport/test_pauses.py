@@ -10,7 +10,7 @@ import time
 
 from prometheus_client import REGISTRY
 
-from game_server.transport.pauses import time_gc, watch_loop_lag
+from game_server.transport.pauses import YOUNG_THRESHOLD, time_gc, tune_gc, watch_loop_lag
 
 
 def _sample(name: str, labels: dict[str, str] | None = None) -> float:
@@ -40,3 +40,14 @@ def test_every_pass_of_the_collector_is_timed_once() -> None:
     before = _sample("gig_gc_pause_seconds_count", {"generation": "2"})
     gc.collect()
     assert _sample("gig_gc_pause_seconds_count", {"generation": "2"}) == before + 1
+
+
+def test_a_server_process_freezes_its_start_and_collects_the_young_less_often() -> None:
+    threshold = gc.get_threshold()
+    try:
+        tune_gc()
+        assert gc.get_threshold() == (YOUNG_THRESHOLD, threshold[1], threshold[2])
+        assert gc.get_freeze_count() > 0  # what existed is out of every later pass
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
