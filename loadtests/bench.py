@@ -91,7 +91,9 @@ PHASES = ("idle", "idle-plain", "mix-small", "mix", "echo", "mix2", "bigroom", "
 MIX_RATE_PER_USER = 0.35
 """Actions a second that one user of the mix offers when the server keeps up (measured: 127
 actions/s from 360 users with 30 rooms, p95 under 25 ms): the echo phase's offered load."""
-LOCUST_GRACE = 90.0
+LOCUST_GRACE = 30.0
+"""Seconds past its run time after which a Locust process is interrupted (it prints its figures
+then): one sometimes takes minutes to stop its users, for a reason not found yet."""
 
 
 # --- Processes and what they use ------------------------------------------------------------
@@ -251,9 +253,10 @@ class Sampler(threading.Thread):
     def peak(self) -> Sample:
         return max(self.samples, key=lambda s: (s.conns, s.t))
 
-    def cores(self, since: float) -> dict[str, float]:
-        """Cores used on average from ``since`` (monotonic) to the last sample."""
-        window = [s for s in self.samples if s.t >= since] or self.samples[-2:]
+    def cores(self, since: float, until: float = math.inf) -> dict[str, float]:
+        """Cores used on average from ``since`` to ``until`` (monotonic; default: the last
+        sample)."""
+        window = [s for s in self.samples if since <= s.t <= until] or self.samples[-2:]
         a, b = window[0], window[-1]
         span = max(1e-6, b.t - a.t)
         # Locust's CPU: processes that ended are no longer counted, so take the largest rise.
@@ -774,8 +777,10 @@ class Bench:
             res.kb_per_conn = (peak.rss - sum(b[1] for b in base)) / peak.conns
         conns = [x.conns for x in sampler.samples if x.t >= started + steady_after]
         res.extra["mean_connections"] = sum(conns) / len(conns) if conns else None
-        res.cpu = sampler.cores(started + steady_after)
-        res.extra["cpu_whole_run"] = sampler.cores(started)
+        # Up to the run's end: a Locust slow to stop (it happens; the bench then interrupts it)
+        # would otherwise add its idle tail to the window and lower every CPU figure.
+        res.cpu = sampler.cores(started + steady_after, started + seconds)
+        res.extra["cpu_whole_run"] = sampler.cores(started, started + seconds)
         if after_redis is not None and before_redis is not None and res.actions:
             delta = redis_delta(before_redis, after_redis)
             res.redis_per_action = delta["calls"] / res.actions
