@@ -420,7 +420,8 @@ _NONE_DRAWN: list[_Drawn] = []
 
 
 def _drawn_order(e: _Drawn) -> int:
-    """Events in a stage come by year, month and slot (one integer: no tuple to build)."""
+    """Events in a stage come by year, month and slot: one integer, no tuple to build (a month
+    is below 12 and a slot, an index into the scenario's events, far below 65,536)."""
     return (e.year_offset * 12 + e.month) * 65536 + e.slot
 
 
