@@ -72,6 +72,7 @@ from typing import Any
 
 import redis
 
+from game_server import native
 from game_server.stores.embedded_redis import EmbeddedRedis
 from loadtests.run import (
     DEFAULT_RESULTS,
@@ -1152,6 +1153,11 @@ def main(argv: list[str] | None = None) -> int:
         plan.small_rooms = max(1, args.small_rooms)
     info = machine_info(plan.locust_processes)
     server_src = args.server_src.resolve() if args.server_src else None
+    if server_src is None:
+        # The servers load the engine as `serve` does: compiled where a build of today's sources
+        # exists. Built here, so that a run not started by `make bench` (which builds it) does not
+        # measure the plain engine after an edit.
+        info["engine"] = "compiled with mypyc" if native.build() else "plain Python"
     bench = Bench(plan, results_dir, args.profile, args.quiet_wait, server_src)
     started = time.monotonic()
     print(f"Gig Life server benchmark{' (quick)' if args.quick else ''}: {', '.join(phases)}")
