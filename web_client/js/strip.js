@@ -19,8 +19,9 @@ export function render(strip, s) {
   clear(strip);
   const sc = currentScore(s);
   strip.appendChild(h('span', { class: 'strip-item' }, icon('user'), t('strip.age', { age: st.age })));
-  // Savings add up estimated wages and bills: shown as an estimate (约/≈).
-  strip.appendChild(h('span', { class: 'strip-item' + (st.savings < 0 ? ' neg' : '') }, icon('wallet'), money(st.savings, true)));
+  // The running balance of the game, shown on every screen: its sums carry 约 where they are
+  // told (results, end, twin table); here a mark on each of ~17 screens would only add reading.
+  strip.appendChild(h('span', { class: 'strip-item' + (st.savings < 0 ? ' neg' : '') }, icon('wallet'), money(st.savings)));
   strip.appendChild(h('span', { class: 'strip-item' }, icon('heart'), t('strip.health', { health: Math.round(st.health) })));
   if (sc.score !== null) {
     strip.appendChild(h('span', { class: 'strip-item strip-score' }, icon('shield'),
