@@ -71,7 +71,9 @@ import json
 import logging
 import os
 import random
+import socket
 import time
+import urllib.parse
 from collections import deque
 from typing import Any
 
@@ -83,6 +85,7 @@ from gevent.queue import Empty, Queue
 from locust import User, constant, events, task
 
 from game_server.protocol.client import ClientState, hello_message
+from loadtests.frames import FrameReader
 
 log = logging.getLogger("gig-life-load")
 
@@ -250,6 +253,7 @@ class Session:
                 timeout=CONNECT_TIMEOUT,
                 enable_multithread=True,
                 skip_utf8_validation=True,
+                socket=_literal_socket(self.url),
             )
             ws.send(json.dumps(hello_message()))
             raw = ws.recv()
@@ -288,9 +292,16 @@ class Session:
                 self.user.report(name, sent, exception=SessionClosed("closed before the answer"))
 
     def _read(self, ws: websocket.WebSocket, inbox: Queue[Any]) -> None:
+        # Frames cut from large reads (loadtests/frames.py), not websocket-client's three
+        # system calls per frame: the load generator's CPU is the server's on a shared box.
+        sock = ws.sock
+        if sock is None:
+            inbox.put((now(), None, SessionClosed("not connected")))
+            return
+        frames = FrameReader(sock, ws)
         while True:
             try:
-                raw = ws.recv()
+                raw = frames.recv()
                 if not raw:
                     raise SessionClosed("the server closed the connection")
             except Exception as exc:
@@ -419,6 +430,30 @@ def _ws_url(host: str) -> str:
     if host.startswith(("ws://", "wss://")):
         return host if host.endswith(WS_PATH) else host + WS_PATH
     return "ws://" + host + WS_PATH
+
+
+def _literal_socket(url: str) -> socket.socket | None:
+    """A TCP connection to a ``ws://`` URL whose host is an IP address (the benchmark's), made
+    here: websocket-client would resolve even an address through gevent's resolver, a thread
+    pool, and under load that wait was most of a connect's measured time. ``None`` (let
+    websocket-client connect) for names and ``wss://``."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "ws" or parts.hostname is None:
+        return None
+    try:
+        family = socket.AF_INET6 if ":" in parts.hostname else socket.AF_INET
+        socket.inet_pton(family, parts.hostname)
+    except OSError:
+        return None
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.settimeout(CONNECT_TIMEOUT)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as websocket-client's own
+    try:
+        sock.connect((parts.hostname, parts.port or 80))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 # --- Decisions ----------------------------------------------------------------------------------

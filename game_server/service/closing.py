@@ -58,6 +58,40 @@ class RoomLives:
     rounds: int
 
 
+FRESH_ROOMS = 1_000
+"""Rooms whose last close is kept in :class:`FreshResults` (the oldest are forgotten first):
+about 34 KB for a room of ten, so at most a few tens of MB."""
+
+
+class FreshResults:
+    """Each room's views from its last round closed by this instance, kept from the commit
+    until they are forwarded: its players' ``round_result`` (and ``life_over``) are then sent
+    from memory, not read back from Redis where the same step wrote them (a room of ten: ~34 KB
+    read and parsed per round). Keyed by the closing step's event numbers, so an event of any
+    other step (another instance's close, a room ended by its host) is read from Redis."""
+
+    def __init__(self, rooms: int = FRESH_ROOMS) -> None:
+        self.rooms = rooms
+        self._by_room: dict[str, tuple[int, int, Mapping[str, str]]] = {}
+
+    def keep(self, code: str, first_seq: int, last_seq: int, results: Mapping[str, str]) -> None:
+        """The views a commit wrote, with the sequence numbers of the events it published."""
+        self._by_room.pop(code, None)  # re-inserted last: dicts keep insertion order
+        self._by_room[code] = (first_seq, last_seq, results)
+        if len(self._by_room) > self.rooms:
+            del self._by_room[next(iter(self._by_room))]
+
+    def of(self, code: str, seq: int) -> Mapping[str, str] | None:
+        """The views written with event ``seq`` of the room, if this instance wrote them."""
+        entry = self._by_room.get(code)
+        if entry is None or not entry[0] <= seq <= entry[1]:
+            return None
+        return entry[2]
+
+    def forget(self, code: str) -> None:
+        self._by_room.pop(code, None)
+
+
 def life_of(cache: LifeCache, room: RoomLives, player_id: str, log_text: str | None) -> LifeState:
     log = decode_log(log_text)
     return cache.life(room.scenario, room.code, room.seed, player_id, log)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import itertools
 import json
 import logging
 import secrets
@@ -70,6 +71,7 @@ from game_server.room import (
 from game_server.room import apply as room_apply
 from game_server.service.closing import (
     OVER,
+    FreshResults,
     RoomLives,
     RoundCloser,
     end_views,
@@ -187,7 +189,12 @@ class RoomService:
         """Where results are stored at once when SQL answers (``None``: only the outbox)."""
         self.now_ms = now_ms
         self.instance = settings.instance_id
+        self._holders = itertools.count()
+        # Per process, not per instance id: a restarted instance keeps its id (set by the
+        # operator), and its new attempts must not pass for its dead process's.
+        self._holder_prefix = f"{self.instance}/{secrets.token_hex(4)}"
         self.cache = LifeCache()
+        self.fresh = FreshResults()
         self._contexts: dict[str, tuple[RoomContext, float]] = {}
         self._background: set[asyncio.Task[None]] = set()
 
@@ -455,13 +462,19 @@ class RoomService:
         return roster_view(view.players, view.kicked, view.pending, set(view.connected))
 
     async def personal_results(
-        self, code: str, player_ids: list[str], over: bool
+        self, code: str, player_ids: list[str], over: bool, seq: int | None = None
     ) -> dict[str, str]:
         """Each player's views after the last closed round (``over``: with the end of the life)
-        as JSON objects, as the closer wrote them; rebuilt from the log only for a player the
+        as JSON objects, as the closer wrote them (from memory when this instance's close
+        published event ``seq``, else from Redis); rebuilt from the log only for a player the
         closer did not see (one who joined after it read the room)."""
         fields = [pid + OVER if over else pid for pid in player_ids]
-        stored = await self.store.results_of(code, fields)
+        fresh = None if seq is None else self.fresh.of(code, seq)
+        stored = (
+            {f: fresh.get(f) for f in fields}
+            if fresh is not None
+            else await self.store.results_of(code, fields)
+        )
         out: dict[str, str] = {}
         missing = [pid for pid, f in zip(player_ids, fields, strict=True) if not stored.get(f)]
         for pid, f in zip(player_ids, fields, strict=True):
@@ -653,7 +666,7 @@ class RoomService:
         lease = int(self.settings.round_close_lease_seconds * 1000)
         # One holder per attempt, not per instance: a close of this instance that outlived its
         # lease must not commit over the one that took the round over.
-        holder = f"{self.instance}/{secrets.token_hex(4)}"
+        holder = f"{self._holder_prefix}.{next(self._holders)}"
         for _ in range(20):
             now = self.now_ms()
             stored = await self.store.load(code)
@@ -760,6 +773,8 @@ class RoomService:
             break
         else:
             return False
+        published = sum(1 for e in committed.events if e.public)
+        self.fresh.keep(ctx.code, written.seq - published + 1, written.seq, closer.results)
         await self.store.remove_deadline(ctx.code)
         await self.store.mark_active(ctx.code, self.now_ms())
         return True

@@ -115,7 +115,7 @@ class Hub:
                 return
             over = kind == "game_over"
             # The closer wrote each player's views once; this instance only forwards them.
-            results = await self.service.personal_results(code, sorted(players), over)
+            results = await self.service.personal_results(code, sorted(players), over, seq)
             head = f'{{"type":"{"life_over" if over else "round_result"}","seq":{seq},'
             for pid, text in results.items():
                 players[pid].send(head + text[1:])

@@ -29,6 +29,7 @@ from game_server.protocol.messages import (
 from game_server.protocol.outbound import Ack
 from game_server.room import Applied, BeginClose, CommitClose
 from game_server.room import apply as room_apply
+from game_server.service.closing import FreshResults
 from game_server.service.lives import decision_from_text, decode_log
 from game_server.service.rooms import (
     Identity,
@@ -568,3 +569,53 @@ async def test_a_lost_deadline_entry_is_written_again_from_the_room(
     assert await service.poll_deadlines() == 1
     await service.keep_deadline(code)  # closed now: nothing is written back
     assert await service.poll_deadlines() == 0
+
+
+async def test_a_close_forwards_its_views_from_memory_and_anyone_elses_from_redis(
+    service: RoomService, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The views a close of this instance wrote are forwarded for the events that close
+    published without reading them back; for any other event they come from Redis."""
+    code, host_ident = await workshop(service, players=3)
+    await host(service, host_ident, "start")
+    ids = await player_ids(redis, code)
+    for i, pid in enumerate(ids):
+        await service.decide(Identity(code, pid), decide_msg(0, f"p{i}"))
+    await service.drain()
+    entries = await redis.xrange(RoomKeys(code).events)
+    assert entries is not None
+    closed = next(
+        int(str(entry_id).split("-")[0])
+        for entry_id, fields in entries
+        if json.loads(text((fields or {})["d"]))["kind"] == "round_closed"
+    )
+    from_redis = await service.personal_results(code, ids, over=False)
+    assert set(from_redis) == set(ids)
+    reads: list[str] = []
+    real_results_of = service.store.results_of
+
+    async def counted(code: str, fields: Any) -> dict[str, str | None]:
+        reads.append(code)
+        return await real_results_of(code, fields)
+
+    monkeypatch.setattr(service.store, "results_of", counted)
+    assert await service.personal_results(code, ids, over=False, seq=closed) == from_redis
+    assert reads == []
+    # An event this close did not publish (the next one: another step's): read from Redis.
+    assert await service.personal_results(code, ids, over=False, seq=closed + 1) == from_redis
+    assert reads == [code]
+    service.fresh.forget(code)
+    assert await service.personal_results(code, ids, over=False, seq=closed) == from_redis
+    assert reads == [code, code]
+
+
+def test_fresh_results_keep_the_rooms_closed_last() -> None:
+    fresh = FreshResults(rooms=2)
+    fresh.keep("a", 3, 4, {"p": "a"})
+    fresh.keep("b", 1, 1, {"p": "b"})
+    fresh.keep("a", 5, 5, {"p": "a2"})  # a closed again: now the newest
+    fresh.keep("c", 2, 3, {"p": "c"})  # b, the oldest, is forgotten
+    assert fresh.of("b", 1) is None
+    assert fresh.of("a", 4) is None  # an older close's event
+    assert fresh.of("a", 5) == {"p": "a2"}
+    assert [fresh.of("c", s) for s in (1, 2, 3, 4)] == [None, {"p": "c"}, {"p": "c"}, None]
