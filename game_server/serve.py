@@ -17,6 +17,13 @@ from game_server.lan import is_loopback_host, lan_addresses
 from game_server.log_privacy import log_config, without_password
 from game_server.stores.embedded_redis import EmbeddedRedis
 
+EVENT_LOOP = "asyncio"
+"""asyncio's own event loop, not uvloop: uvloop accepts one new connection per turn of the loop
+(measured: 100 connections waiting, a loop turn of 20 ms: 2 s to accept them all; asyncio's loop
+takes every waiting connection at once), so under the workshop mix, whose turns take 15-60 ms,
+phones waited in the kernel's accept queue (30-220 deep) for up to 3 s to connect. The server's
+CPU per action was the same with either loop (`make bench`, 2026-12-04)."""
+
 WS_MAX_BYTES = 64 * 1024
 """uvicorn refuses larger frames outright; the codec answers anything over 16 KiB with an error."""
 
@@ -76,6 +83,7 @@ def serve(settings: Settings | None = None) -> None:
             host=settings.host,
             port=port,
             ws=WebSocketProtocol,
+            loop=EVENT_LOOP,
             # Off: a deflate context per connection costs ~48 KB of server memory (10,000 phones:
             # ~470 MB) and a compression of every frame for every connection; our frames are
             # small JSON (the big ones, results, are a few KB once per round).

@@ -10,8 +10,8 @@
 It is a Starlette app (the game is FastAPI, i.e. Starlette) run by uvicorn with the very settings
 ``game_server/serve.py`` gives the game: its WebSocket protocol class (uvicorn's websockets-sansio
 one, cutting off peers that miss a ping), ``ws_max_size``, the ping interval and timeout
-(``WS_PING_SECONDS``), proxy headers, graceful shutdown, and the same automatic choice of event
-loop and HTTP implementation (uvloop, httptools), per-message deflate off. What it lacks is
+(``WS_PING_SECONDS``), proxy headers, graceful shutdown, the same event loop (``EVENT_LOOP``:
+asyncio's) and HTTP implementation (httptools), per-message deflate off. What it lacks is
 everything the game does per message: FastAPI's middleware stack around the socket, parsing and
 validating JSON, Redis, the engine, the per-connection send queue and writer task, fan-out. The
 ratio of the game's throughput to this one's is what that work costs.
@@ -29,7 +29,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from game_server.config import Settings
-from game_server.serve import WS_MAX_BYTES, WebSocketProtocol
+from game_server.serve import EVENT_LOOP, WS_MAX_BYTES, WebSocketProtocol
 
 WELCOME = '{"type":"welcome","protocol":1,"instance":"echo"}'
 
@@ -64,6 +64,7 @@ def main() -> None:
         host=os.environ.get("HOST", "127.0.0.1"),
         port=settings.port,
         ws=WebSocketProtocol,
+        loop=EVENT_LOOP,
         ws_per_message_deflate=False,  # as the game since 63d477d
         ws_max_size=WS_MAX_BYTES,
         ws_ping_interval=settings.ws_ping_seconds,

@@ -29,6 +29,7 @@ from game_server.cancellation import raise_if_cancelled
 from game_server.protocol.outbound import Outbound
 from game_server.service.rooms import Identity
 from game_server.stores.redis_client import RedisClient
+from game_server.transport.send_queue import SendQueue
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ class Connection:
         Connection._next_id += 1
         self.id = Connection._next_id
         self.ws = ws
-        self.queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=queue_size)
+        self.queue: SendQueue[str | None] = SendQueue(queue_size)
         self.identity: Identity | None = None
         self.last_seq = 0
         self.ready = False

@@ -28,8 +28,9 @@ async def fast(redis_url: str) -> AsyncIterator[PipelinedRedis]:
         await client.aclose()
 
 
-def test_it_runs_on_uvloop_as_in_the_server(redis_url: str) -> None:
-    # The server's loop is uvloop, whose transports are not asyncio's classes.
+def test_it_runs_on_uvloop_too(redis_url: str) -> None:
+    # The server ran on uvloop until 2026-12-04 (serve.py: EVENT_LOOP); its transports are not
+    # asyncio's classes.
     async def round_trip() -> list[object]:
         client = PipelinedRedis(redis_url)
         try:
