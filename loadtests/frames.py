@@ -46,6 +46,8 @@ class FrameReader:
         """Where the next frame starts in ``_buf`` (an offset: slicing off each frame would copy
         the rest of a chunk of many small frames once per frame)."""
         self._parts: list[bytes] = []
+        self.close_code: int | None = None
+        """The code of the server's close frame, once one came (1005: it had none)."""
 
     def recv(self) -> str | None:
         """The next text message, or ``None`` once the server closed (a close frame or the end
@@ -61,6 +63,9 @@ class FrameReader:
             if opcode == OP_PONG:
                 continue
             if opcode == OP_CLOSE:
+                self.close_code = (
+                    struct.unpack_from("!H", payload)[0] if len(payload) >= 2 else 1005
+                )
                 return None
             if opcode == OP_CONTINUATION:
                 if not self._parts:

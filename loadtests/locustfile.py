@@ -303,7 +303,11 @@ class Session:
             try:
                 raw = frames.recv()
                 if not raw:
-                    raise SessionClosed("the server closed the connection")
+                    code = frames.close_code
+                    raise SessionClosed(
+                        "the server closed the connection"
+                        + (f" (code {code})" if code is not None else " (no close frame)")
+                    )
             except Exception as exc:
                 inbox.put((now(), None, exc))
                 return

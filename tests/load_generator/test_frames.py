@@ -83,7 +83,9 @@ def test_a_close_frame_ends_the_stream() -> None:
     stream = frame(Opcode.TEXT, b"last") + frame(Opcode.CLOSE, Close(1000, "bye").serialize())
     reader = FrameReader(Chunks(stream + frame(Opcode.TEXT, b"never"), []), Pongs())
     assert reader.recv() == "last"
+    assert reader.close_code is None
     assert reader.recv() is None
+    assert reader.close_code == 1000
 
 
 def test_the_end_of_the_stream_mid_frame_ends_it() -> None:
@@ -91,6 +93,7 @@ def test_the_end_of_the_stream_mid_frame_ends_it() -> None:
     reader = FrameReader(Chunks(stream, []), Pongs())
     assert reader.recv() == "whole"
     assert reader.recv() is None
+    assert reader.close_code is None
 
 
 @pytest.mark.parametrize(

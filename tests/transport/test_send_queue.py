@@ -28,16 +28,21 @@ async def test_a_full_queue_closes_a_slow_connection() -> None:
     assert conn.close_code == CLOSE_SLOW
 
 
-async def test_a_full_queue_drops_passing_counts_and_keeps_the_connection() -> None:
-    conn = _connection(queue_size=3)
+async def test_passing_counts_fill_half_the_queue_and_never_crowd_out_an_event() -> None:
+    conn = _connection(queue_size=6)
     for i in range(2000):  # a 2,000-player round's decisions, faster than the writer runs
         conn.send(f'{{"type":"event","seq":0,"event":{{"decided":{i + 1}}}}}', droppable=True)
     assert not conn.closing
-    assert conn.dropped == 2000 - 3
     assert conn.queue.qsize() == 3
-    # a numbered event still may not be lost: with the queue full it closes the connection
-    conn.send('{"type":"event","seq":12,"event":{"kind":"round_closed"}}')
+    assert conn.dropped == 2000 - 3
+    # the round closes right after the last decision: its event fits, the host stays
+    for seq in (12, 13, 14):
+        conn.send(f'{{"type":"event","seq":{seq},"event":{{"kind":"round_closed"}}}}')
+    assert not conn.closing
+    # numbered events may not be lost: with the queue full of them it closes the connection
+    conn.send('{"type":"event","seq":15,"event":{"kind":"round_opened"}}')
     assert conn.closing
+    assert conn.close_code == CLOSE_SLOW
 
 
 async def test_the_writer_waits_for_a_frame_and_gets_them_in_order() -> None:
