@@ -22,7 +22,7 @@ EVENT_LOOP = "asyncio"
 (measured: 100 connections waiting, a loop turn of 20 ms: 2 s to accept them all; asyncio's loop
 takes every waiting connection at once), so under the workshop mix, whose turns take 15-60 ms,
 phones waited in the kernel's accept queue (30-220 deep) for up to 3 s to connect. The server's
-CPU per action was the same with either loop (`make bench`, 2026-12-04)."""
+CPU per action was the same with either loop (`loadtests.bench --only mix`, 2026-12-04)."""
 
 WS_MAX_BYTES = 64 * 1024
 """uvicorn refuses larger frames outright; the codec answers anything over 16 KiB with an error."""

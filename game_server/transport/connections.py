@@ -108,8 +108,8 @@ class Connection:
         burst of a big room's decisions within a few loop turns can fill a host's queue before
         its writer runs, and the next frame carries the count again (``round_closed`` the final
         figures), where closing the host would stall the whole room. Droppable frames fill at
-        most half the queue: a burst of counts filling all of it closed the host of a 2,000-
-        player room at the ``round_closed`` that came right after (`make bench`, 2026-12-04)."""
+        most half the queue, so a burst of counts never leaves a full queue for the numbered
+        event that follows it (``round_closed`` right after a big room's last decisions)."""
         if self.closing:
             return
         if droppable and self.queue.qsize() >= self.queue_size // 2:
