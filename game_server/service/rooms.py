@@ -846,6 +846,7 @@ class RoomService:
             if await self.dispose(ctx, Expire()) is not None:
                 disposed += 1
             await self.store.forget_room(code)
+            self.fresh.forget(code)  # its last close's views: nobody will be sent them now
         return disposed
 
     # --- Results ----------------------------------------------------------------------------

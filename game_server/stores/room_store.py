@@ -581,8 +581,8 @@ class RoomStore:
         await self._write("ZADD", self.indexes.outbox(code), now, code)
 
     async def forget_room(self, code: str) -> None:
-        await self._r.zrem(self.indexes.rooms(code), code)
-        await self._r.zrem(self.indexes.deadlines(code), code)
+        await self._write("ZREM", self.indexes.rooms(code), code)
+        await self._write("ZREM", self.indexes.deadlines(code), code)
 
     # --- Plain commands on the hot path's client ----------------------------------------------
 

@@ -87,7 +87,6 @@ class Connection:
         Connection._next_id += 1
         self.id = Connection._next_id
         self.ws = ws
-        self.queue_size = queue_size
         self.queue: SendQueue[str | None] = SendQueue(queue_size)
         self.identity: Identity | None = None
         self.last_seq = 0
@@ -112,7 +111,7 @@ class Connection:
         event that follows it (``round_closed`` right after a big room's last decisions)."""
         if self.closing:
             return
-        if droppable and self.queue.qsize() >= self.queue_size // 2:
+        if droppable and self.queue.qsize() >= self.queue.maxsize // 2:
             self.dropped += 1
             return
         try:

@@ -26,6 +26,10 @@ class SendQueue(Generic[T]):
         self._maxsize = maxsize
         self._waiter: asyncio.Future[None] | None = None
 
+    @property
+    def maxsize(self) -> int:
+        return self._maxsize
+
     def qsize(self) -> int:
         return len(self._items)
 
