@@ -9,13 +9,13 @@ With no ``REDIS_URL`` it starts the project's own Redis server (append-only file
 from __future__ import annotations
 
 import uvicorn
-from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from game_server.app import create_app, direct_websocket
 from game_server.config import Settings
 from game_server.lan import is_loopback_host, lan_addresses
 from game_server.log_privacy import log_config, without_password
 from game_server.stores.embedded_redis import EmbeddedRedis
+from game_server.transport.ws_protocol import WS_MAX_BYTES, WebSocketProtocol
 
 EVENT_LOOP = "asyncio"
 """asyncio's own event loop, not uvloop: uvloop accepts one new connection per turn of the loop
@@ -23,22 +23,6 @@ EVENT_LOOP = "asyncio"
 takes every waiting connection at once), so under the workshop mix, whose turns take 15-60 ms,
 phones waited in the kernel's accept queue (30-220 deep) for up to 3 s to connect. The server's
 CPU per action was the same with either loop (`loadtests.bench --only mix`, 2026-12-04)."""
-
-WS_MAX_BYTES = 64 * 1024
-"""uvicorn refuses larger frames outright; the codec answers anything over 16 KiB with an error."""
-
-
-class WebSocketProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's WebSocket protocol, but a peer that answers no ping in time is cut off.
-
-    uvicorn then sends a close frame and closes the transport *gracefully*: the transport waits
-    until its send buffer drains, which never happens when the peer reads nothing (a frozen app
-    keeping its TCP window at zero). The connection, its tasks and buffers would stay forever.
-    """
-
-    def keepalive_timeout(self) -> None:
-        super().keepalive_timeout()
-        self.transport.abort()
 
 
 def where_to_join(settings: Settings, candidates: list[str]) -> list[str]:

@@ -379,6 +379,8 @@ class Plan:
     max_rooms: int
     max_seconds: int
     locust_processes: int
+    route: str = "user"
+    """How mix2's workshop players pick an instance (``LOAD_ROUTE`` of locustfile.py)."""
 
     @classmethod
     def make(cls, quick: bool, processes: int) -> Plan:
@@ -675,6 +677,10 @@ class Bench:
             while any(p.poll() is None for p in running):
                 if time.monotonic() - started > seconds + LOCUST_GRACE:
                     print(f"[{phase}] Locust overran its time: stopping it", flush=True)
+                    for process in running:  # its greenlets' stacks into its log first
+                        with contextlib.suppress(ProcessLookupError):
+                            process.send_signal(signal.SIGUSR1)
+                    time.sleep(2)
                     for process in running:
                         with contextlib.suppress(ProcessLookupError):
                             process.send_signal(signal.SIGINT)
@@ -828,6 +834,7 @@ class Bench:
             "LOBBY_WAIT": "20",
             "LOBBY_QUIET": "5",
             "ROUND_SECONDS": "60",
+            "LOAD_ROUTE": plan.route,
         }
         res = self.locust(
             phase,
@@ -1128,6 +1135,13 @@ def main(argv: list[str] | None = None) -> int:
         "one instance sustains",
     )
     parser.add_argument(
+        "--route",
+        choices=("user", "room"),
+        default="user",
+        help="mix2: each user to the next instance (user, default), or a workshop player to "
+        "its room's instance (room: the room code in the URL, as a load balancer would route)",
+    )
+    parser.add_argument(
         "--server-src",
         type=Path,
         default=None,
@@ -1151,6 +1165,7 @@ def main(argv: list[str] | None = None) -> int:
     plan = Plan.make(args.quick, max(1, args.locust_processes))
     if args.small_rooms:
         plan.small_rooms = max(1, args.small_rooms)
+    plan.route = args.route
     info = machine_info(plan.locust_processes)
     server_src = args.server_src.resolve() if args.server_src else None
     if server_src is None:

@@ -29,7 +29,8 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from game_server.config import Settings
-from game_server.serve import EVENT_LOOP, WS_MAX_BYTES, WebSocketProtocol
+from game_server.serve import EVENT_LOOP
+from game_server.transport.ws_protocol import WS_MAX_BYTES, WebSocketProtocol
 
 WELCOME = '{"type":"welcome","protocol":1,"instance":"echo"}'
 

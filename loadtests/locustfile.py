@@ -39,6 +39,10 @@ SOLO_REUSE     0               1: a solo player's next life on the same connecti
 LOAD_HOSTS     (none)          comma-separated base URLs of several instances (``http://H:P``):
                                each user takes the next one, round-robin (no load balancer);
                                empty: ``--host``
+LOAD_ROUTE     user            with ``LOAD_HOSTS``: ``room``, a workshop player connects to the
+                               instance its room's code hashes to, with ``?room=CODE`` in the URL
+                               (as a load balancer routing by room would); ``user``: each user to
+                               its own instance of the round-robin
 =============  ==============  ===============================================================
 
 What is reported (request type ``WS``; times in ms from the send to the answer's arrival):
@@ -71,13 +75,16 @@ import json
 import logging
 import os
 import random
+import signal
 import socket
 import time
 import urllib.parse
+import zlib
 from collections import deque
 from typing import Any
 
 import gevent
+import gevent.util
 import orjson
 import websocket
 from gevent.lock import Semaphore
@@ -109,6 +116,7 @@ WS_PATH = os.environ.get("WS_PATH", "").strip() or "/ws"
 SOLO_REUSE = os.environ.get("SOLO_REUSE", "0").strip() not in ("0", "false", "no", "")
 HOSTS = [h.strip() for h in os.environ.get("LOAD_HOSTS", "").split(",") if h.strip()]
 _next_host = itertools.count()
+ROUTE_BY_ROOM = os.environ.get("LOAD_ROUTE", "user").strip() == "room"
 
 CONNECT_TIMEOUT = 10.0
 EXPECTED_ROUNDS = 10
@@ -194,6 +202,15 @@ def _report_counts(**_: Any) -> None:
 
 
 events.test_stop.add_listener(_report_counts)
+
+
+def _log_greenlets() -> None:
+    """Every greenlet's stack in the log: the benchmark sends SIGUSR1 to a Locust process that
+    overran its run time, before it stops it, so the log shows what it was stuck on."""
+    log.warning("GIGLIFE-STACKS\n%s", "\n".join(gevent.util.format_run_info()))
+
+
+gevent.signal_handler(signal.SIGUSR1, _log_greenlets)
 
 
 # --- One WebSocket connection -------------------------------------------------------------------
@@ -423,6 +440,16 @@ class Session:
                 self.user.report(
                     name, sent, exception=TimeoutError(f"no answer within {ACK_TIMEOUT:g} s")
                 )
+
+
+def room_url(code: str, own: str) -> str:
+    """The WebSocket URL a player of room ``code`` connects to: with ``LOAD_ROUTE=room`` the
+    instance the room hashes to, as the load balancer routes by the URL's ``room``; else
+    ``own``, the user's own URL."""
+    if not ROUTE_BY_ROOM or not HOSTS:
+        return own
+    host = HOSTS[zlib.crc32(code.encode()) % len(HOSTS)]
+    return f"{_ws_url(host)}?room={code}"
 
 
 def _ws_url(host: str) -> str:
@@ -805,6 +832,7 @@ class WorkshopPlayer(GigUser):
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
         self.session.skip_joins = True
+        self.own_url = self.session.url
 
     @task
     def game(self) -> None:
@@ -815,6 +843,7 @@ class WorkshopPlayer(GigUser):
         if code is None:
             return
         s = self.session
+        s.url = room_url(code, self.own_url)
         try:
             s.open()
         except SessionClosed:

@@ -30,6 +30,7 @@ from game_server.protocol.outbound import Outbound
 from game_server.service.rooms import Identity
 from game_server.stores.redis_client import RedisClient
 from game_server.transport.send_queue import SendQueue
+from game_server.transport.ws_protocol import SEND_TEXTS, sends_texts
 
 log = logging.getLogger(__name__)
 
@@ -140,17 +141,30 @@ class Connection:
         self.queue.put_nowait(None)
 
     async def writer(self) -> None:
-        """Send queued texts in order; close the socket when told to."""
+        """Send queued texts in order; close the socket when told to. Under our server every
+        text queued by the time the writer runs leaves in one write (``ws_protocol.py``)."""
+        batched = sends_texts(self.ws.scope)
         while True:
             text = await self.queue.get()
-            if text is None:
-                with contextlib.suppress(Exception):
-                    await self.ws.close(self.close_code)
-                return
+            told_to_close = text is None
+            texts = [] if text is None else [text]
+            while batched and not told_to_close and not self.queue.empty():
+                more = self.queue.get_nowait()
+                if more is None:
+                    told_to_close = True
+                else:
+                    texts.append(more)
             try:
-                await self.ws.send_text(text)
+                if len(texts) == 1:
+                    await self.ws.send_text(texts[0])
+                elif texts:
+                    await self.ws.send({"type": "websocket.send", SEND_TEXTS: texts})
             except Exception:
                 self.closing = True
+                return
+            if told_to_close:
+                with contextlib.suppress(Exception):
+                    await self.ws.close(self.close_code)
                 return
 
 

@@ -7,6 +7,7 @@ connection registry, and turns room events into what each connection is sent.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import Any
 
@@ -58,6 +59,13 @@ LATENCY = Histogram(
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
 CONNECTIONS = Gauge("gig_ws_connections", "Open WebSocket connections on this instance")
+
+
+@functools.cache
+def _metrics_of(kind: str) -> tuple[Counter, Histogram]:
+    """A message type's counter and latency histogram. Looked up once per type (the types are
+    the protocol's few): ``labels()`` builds a key and takes a lock on every call."""
+    return MESSAGES.labels(kind), LATENCY.labels(kind)
 
 
 class Hub:
@@ -148,14 +156,13 @@ class Hub:
                 message = None
                 try:
                     message = decode(raw)
-                    MESSAGES.labels(message.type).inc()
+                    received, latency = _metrics_of(message.type)
+                    received.inc()
                     if not conn.greeted and not isinstance(message, Hello):
                         raise ProtocolError(errors.HELLO_FIRST, "say hello first")
                     started = asyncio.get_running_loop().time()
                     await self._handle(conn, message)
-                    LATENCY.labels(message.type).observe(
-                        asyncio.get_running_loop().time() - started
-                    )
+                    latency.observe(asyncio.get_running_loop().time() - started)
                 except ProtocolError as exc:
                     if exc.client_msg_id is None and message is not None:
                         # Every answer to an action carries its id (the client's outbox).

@@ -22,6 +22,7 @@ class Phone:
 
     def __init__(self) -> None:
         self.frames: list[str] = []
+        self.scope: dict[str, Any] = {"type": "websocket"}  # a server that sends frame by frame
 
     async def send_text(self, text: str) -> None:
         self.frames.append(text)
