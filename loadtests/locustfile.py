@@ -276,7 +276,7 @@ class Session:
             raw = ws.recv()
             reply = json.loads(raw) if raw else {}
             if reply.get("type") != "welcome":
-                ws.close(timeout=1)
+                ws.shutdown()  # type: ignore[no-untyped-call]  # not close(): see Session.close
                 raise ValueError(f"no welcome: {str(raw)[:200]}")
             ws.settimeout(60.0)  # the server pings every 20 s; a minute of silence is dead
         except (OSError, websocket.WebSocketException, ValueError) as exc:
@@ -295,14 +295,20 @@ class Session:
         reader, ws = self.reader, self.ws
         self.reader = self.ws = None
         self.closed = True
+        if ws is not None and handshake:
+            # Our close frame; the reader stops at the server's (or at the end of the stream).
+            # Not websocket-client's close(): it waits for that frame inside a bare `except:`,
+            # which swallowed Locust's kill of a user stopping at the end of a run: the user
+            # played on, and Locust waited for it forever (the benchmark's overruns).
+            with contextlib.suppress(Exception):  # a broken socket
+                ws.send_close()
         if reader is not None and reader is not gevent.getcurrent():
+            if handshake:
+                reader.join(timeout=1.0)
             reader.kill(block=True, timeout=1.0)
         if ws is not None:
-            with contextlib.suppress(Exception):  # closing a broken socket
-                if handshake:
-                    ws.close(timeout=1)
-                else:
-                    ws.shutdown()  # type: ignore[no-untyped-call]  # websocket-client has no hint here
+            with contextlib.suppress(Exception):  # a broken socket
+                ws.shutdown()  # type: ignore[no-untyped-call]  # websocket-client has no hint here
         pending, self.pending = self.pending, {}
         if not quietly:
             for name, sent, _ in pending.values():
