@@ -24,7 +24,8 @@ mix            the game's own mix (``SoloPlayer``, ``WorkshopHost``, ``WorkshopP
                and 200 solo players (2,400 connections), thinking 2 s (each 1-3 s), the host
                pausing 0.5 s between rounds: a player acts about every 3 s. ``--quick``: 30 rooms.
 mix2           the same on two instances sharing the one Redis; each Locust user takes the next
-               instance, round-robin (no load balancer), so most rooms span both.
+               instance, round-robin (no load balancer), so most rooms span both;
+               ``--route room``: each workshop player the instance its room's code hashes to.
 echo           the bare echo, as many users as the mix, each sending the same decide message at
                the rate a mix user offers when the server keeps up (0.35 a second): the same
                offered load.
