@@ -450,8 +450,8 @@ class Session:
 
 def room_url(code: str, own: str) -> str:
     """The WebSocket URL a player of room ``code`` connects to: with ``LOAD_ROUTE=room`` the
-    instance the room hashes to, as the load balancer routes by the URL's ``room``; else
-    ``own``, the user's own URL."""
+    instance the room hashes to, as a load balancer routing by the URL's ``room`` would
+    (``deploy/nginx.conf`` does not: docs/performance.md says why); else ``own``."""
     if not ROUTE_BY_ROOM or not HOSTS:
         return own
     host = HOSTS[zlib.crc32(code.encode()) % len(HOSTS)]

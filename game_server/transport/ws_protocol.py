@@ -13,6 +13,7 @@ only under this server; under any other (the tests' ASGI clients) it sends frame
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 from uvicorn._types import ASGISendEvent
@@ -29,7 +30,7 @@ SEND_TEXTS = "gig.websocket.send_texts"
 send as that many frames, in order, in one write."""
 
 
-def sends_texts(scope: dict[str, Any] | Any) -> bool:
+def sends_texts(scope: Mapping[str, Any]) -> bool:
     """Whether the server of this connection's scope takes several texts in one message."""
     return SEND_TEXTS in (scope.get("extensions") or {})
 
